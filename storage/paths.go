@@ -1,0 +1,39 @@
+package storage
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Environment variables that move Keyward's files.
+const (
+	EnvDB        = "KEYWARD_DB"
+	EnvMasterKey = "KEYWARD_MASTER_KEY_FILE"
+)
+
+// DefaultPath is the database path when neither --db nor KEYWARD_DB says
+// otherwise: $XDG_DATA_HOME/keyward/keyward.db, else
+// ~/.local/share/keyward/keyward.db.
+func DefaultPath() (string, error) {
+	if p := os.Getenv(EnvDB); p != "" {
+		return p, nil
+	}
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
+		return filepath.Join(dir, "keyward", "keyward.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the default database: %w; pass --db PATH", err)
+	}
+	return filepath.Join(home, ".local", "share", "keyward", "keyward.db"), nil
+}
+
+// MasterKeyPath is where the master key for the database at dbPath lives:
+// KEYWARD_MASTER_KEY_FILE, else keyward.key beside the database.
+func MasterKeyPath(dbPath string) string {
+	if p := os.Getenv(EnvMasterKey); p != "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(dbPath), "keyward.key")
+}
