@@ -118,7 +118,10 @@ func wholeDigits(s, whole string, hasDot bool) (string, error) {
 	if !hasDot && len(groups) == 2 && len(groups[1]) != 3 {
 		return "", moneyErr("%q uses a decimal comma; write a point, as in 1.5", s)
 	}
-	if groups[0] == "" || len(groups[0]) > 3 {
+	if !hasDot && strings.HasPrefix(groups[0], "0") {
+		return "", moneyErr("%q uses a decimal comma; write a point, as in 0.5", s)
+	}
+	if groups[0] == "" || len(groups[0]) > 3 || strings.HasPrefix(groups[0], "0") {
 		return "", moneyErr("%q has misplaced thousands separators", s)
 	}
 	for _, g := range groups[1:] {
@@ -140,6 +143,9 @@ func assembleMoney(s, whole, frac string) (Money, error) {
 	for _, r := range whole {
 		m = m*10 + Money(r-'0')
 	}
+	if m > MaxMoney/Dollar {
+		return 0, moneyErr("%q is over the $1,000,000,000 maximum", s)
+	}
 	m *= Dollar
 	scale := Dollar / 10
 	for _, r := range frac {
@@ -158,32 +164,39 @@ func (m Money) String() string { return m.Format() }
 // Format prints m in dollars and cents with thousands separators, rounding
 // to the nearest cent: "$1,234.56". A non-zero amount that would round to
 // zero prints as "<$0.01", never "$0.00". Negative amounts get a leading
-// minus sign.
+// minus sign. Every int64 value formats, the extremes included.
 func (m Money) Format() string {
+	sign, u := m.magnitude()
+	if u > 0 && u < uint64(Cent/2) {
+		return sign + "<$0.01"
+	}
+	cents := u / uint64(Cent)
+	if u%uint64(Cent) >= uint64(Cent/2) {
+		cents++
+	}
+	return sign + "$" + groupThousands(cents/100) + fmt.Sprintf(".%02d", cents%100)
+}
+
+// magnitude splits m into a sign ("-" or "") and its absolute value, which
+// does not overflow even for the most negative int64.
+func (m Money) magnitude() (string, uint64) {
 	if m < 0 {
-		return "-" + (-m).Format()
+		return "-", uint64(-(m + 1)) + 1
 	}
-	if m > 0 && m < Cent/2 {
-		return "<$0.01"
-	}
-	cents := (m + Cent/2) / Cent
-	return "$" + groupThousands(int64(cents/100)) + fmt.Sprintf(".%02d", cents%100)
+	return "", uint64(m)
 }
 
 // Decimal prints m as an exact decimal string of dollars with no currency
 // sign and no separators, keeping at least two decimals: $1,234.50 becomes
 // "1234.50" and one nano-dollar "0.000000001". It is the form used in JSON.
 func (m Money) Decimal() string {
-	sign := ""
-	if m < 0 {
-		sign, m = "-", -m
-	}
-	frac := fmt.Sprintf("%09d", int64(m%Dollar))
+	sign, u := m.magnitude()
+	frac := fmt.Sprintf("%09d", u%uint64(Dollar))
 	frac = strings.TrimRight(frac, "0")
 	for len(frac) < 2 {
 		frac += "0"
 	}
-	return fmt.Sprintf("%s%d.%s", sign, int64(m/Dollar), frac)
+	return fmt.Sprintf("%s%d.%s", sign, u/uint64(Dollar), frac)
 }
 
 // Input prints m in the form a person would type back into a form: plain
@@ -195,7 +208,8 @@ func (m Money) Input() string {
 	return strings.TrimSuffix(d, ".")
 }
 
-func groupThousands(n int64) string {
+// groupThousands writes n with a comma between groups of three digits.
+func groupThousands(n uint64) string {
 	s := fmt.Sprintf("%d", n)
 	if len(s) <= 3 {
 		return s

@@ -60,16 +60,31 @@ func CleanName(name string) (string, error) {
 		return "", fieldErr(FieldName, "must not be empty")
 	case n > MaxNameLen:
 		return "", fieldErr(FieldName, "is %d characters; the most is %d", n, MaxNameLen)
+	case !hasVisible(name):
+		return "", fieldErr(FieldName, "has no visible characters")
 	}
 	return name, nil
 }
 
+// hasVisible reports whether s has a character that shows: not a space
+// and not an invisible format character such as U+200B ZERO WIDTH SPACE.
+func hasVisible(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) &&
+			!unicode.Is(unicode.Variation_Selector, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // firstControl finds the first rune that could move the cursor, change
 // colours or otherwise act on a terminal: C0 and C1 controls (ESC and CSI
-// among them), DEL, and bidirectional overrides that reorder what is shown.
+// among them), DEL, the line and paragraph separators, and bidirectional
+// overrides that reorder what is shown.
 func firstControl(s string) (rune, bool) {
 	for _, r := range s {
-		if unicode.IsControl(r) || isBidiControl(r) {
+		if unicode.IsControl(r) || isBidiControl(r) || r == 0x2028 || r == 0x2029 {
 			return r, true
 		}
 	}
@@ -93,7 +108,7 @@ func CheckLimit(m Money) error {
 }
 
 // CleanModel trims one model name and checks it: 1 to 128 characters, no
-// spaces or control characters.
+// spaces, no control characters and no invisible format characters.
 func CleanModel(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	n := utf8.RuneCountInString(name)
@@ -110,7 +125,7 @@ func CleanModel(name string) (string, error) {
 		if unicode.IsSpace(r) {
 			return "", fieldErr(FieldModel, "%q contains a space", name)
 		}
-		if unicode.IsControl(r) || isBidiControl(r) {
+		if unicode.IsControl(r) || isBidiControl(r) || unicode.Is(unicode.Cf, r) {
 			return "", fieldErr(FieldModel, "%q contains the control character %U",
 				name, r)
 		}

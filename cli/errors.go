@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"keyward/model"
+	"keyward/storage"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// usageError is a mistake in how a command was called: an unknown command
+// or flag, a missing argument, flags that cannot go together. It exits 2.
+type usageError struct {
+	msg  string
+	hint string // "run 'keyward tokens --help' for usage"
+}
+
+// Error returns the message and the hint as one sentence.
+func (e *usageError) Error() string {
+	if e.hint == "" {
+		return e.msg
+	}
+	return e.msg + "; " + e.hint
+}
+
+// usagef makes a usage error whose hint points at the help of path.
+func usagef(path []string, format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...), hint: helpHint(path)}
+}
+
+// usageErr makes a usage error; parseLeaf adds the hint.
+func usageErr(format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...)}
+}
+
+func helpHint(path []string) string {
+	return fmt.Sprintf("run '%s --help' for usage", strings.Join(path, " "))
+}
+
+// helpRequest carries help text that the caller prints on stdout, with
+// exit status 0.
+type helpRequest struct{ text string }
+
+// Error says that help was asked for; finish prints the text instead.
+func (h *helpRequest) Error() string { return "help requested" }
+
+// finish prints err (if any) the way every command does and returns the
+// exit status.
+func finish(stdout, stderr io.Writer, err error) int {
+	var help *helpRequest
+	var usage *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &help):
+		_, _ = io.WriteString(stdout, help.text)
+		return exitOK
+	case errors.As(err, &usage):
+		printError(stderr, usage.Error())
+		return exitUsage
+	}
+	printError(stderr, err.Error())
+	return exitFail
+}
+
+// printError writes one line "keyward: MESSAGE" with a final period.
+func printError(w io.Writer, msg string) {
+	msg = strings.TrimSpace(msg)
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") {
+		msg += "."
+	}
+	_, _ = fmt.Fprintf(w, "keyward: %s\n", msg)
+}
+
+// flagNames maps the model package's field names to the flags or
+// arguments that set them, so validation messages name what the user typed.
+type flagNames map[string]string
+
+// tokenFlags names the fields of tokens create and tokens edit.
+func tokenFlags() flagNames {
+	return flagNames{model.FieldName: "--name", model.FieldLimit: "--quota",
+		model.FieldModels: "--models", model.FieldModel: "--models"}
+}
+
+// fieldMessage rewrites a *model.FieldError so that it names the flag
+// ("--name must not be empty"); any other error is returned unchanged.
+// The reasons are the model package's, the same the console shows.
+func fieldMessage(err error, names flagNames) error {
+	var fe *model.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return errors.New(cmp.Or(names[fe.Field], fe.Field) + " " + fe.Reason)
+}
+
+// moneyFlag parses a dollar amount given to flag (such as "--quota") with
+// model.ParseMoney, naming the flag in the error.
+func moneyFlag(flag, value string) (model.Money, error) {
+	m, err := model.ParseMoney(value)
+	if err != nil {
+		reason := strings.TrimPrefix(err.Error(), model.ErrMoney.Error()+": ")
+		return 0, fmt.Errorf("%s: %s", flag, reason)
+	}
+	return m, nil
+}
+
+// storeError explains the store's sentinel errors about one token in words
+// a person can act on; other errors are returned unchanged.
+func storeError(err error, tok tokenRef) error {
+	switch {
+	case errors.Is(err, storage.ErrConflict):
+		return fmt.Errorf("%s was changed by someone else while this command ran; "+
+			"nothing was saved, run the command again", tok)
+	case errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("%s no longer exists; it was deleted meanwhile", tok)
+	}
+	return err
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+
+	"keyward/storage"
+)
+
+// dbPath is --db, else KEYWARD_DB, else the default path, made absolute
+// so that messages name the file unambiguously.
+func (p program) dbPath() (string, error) {
+	path := p.g.db
+	if path == "" {
+		var err error
+		if path, err = storage.DefaultPath(); err != nil {
+			return "", err
+		}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("database path %s: %w", path, err)
+	}
+	return abs, nil
+}
+
+// open opens the database, first checking for a running serve so that the
+// user hears about it at once instead of after the lock wait. Every
+// failure is one sentence that names the file and what to do.
+func (p program) open() (*storage.DB, error) {
+	path, err := p.dbPath()
+	if err != nil {
+		return nil, err
+	}
+	if info, ok := storage.ReadServeInfo(path); ok {
+		return nil, serveRunning(info)
+	}
+	db, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		p.log.Error("open database", "path", path, "err", err)
+		return nil, openMessage(path, err)
+	}
+	for _, w := range db.Warnings() {
+		printError(p.stderr, "warning: "+w)
+	}
+	return db, nil
+}
+
+// serveRunning is the error when keyward serve holds the database.
+func serveRunning(info storage.ServeInfo) error {
+	if _, port, err := net.SplitHostPort(info.SSHAddr); err == nil && port != "" {
+		return fmt.Errorf("keyward serve is running on this database; "+
+			"connect with ssh -p %s localhost", port)
+	}
+	return fmt.Errorf("keyward serve is running on this database with the gateway "+
+		"only (process %d); commands must wait until it stops, or start serve "+
+		"with --ssh and run them over SSH", info.PID)
+}
+
+// openMessage turns an error from storage.Open into one sentence. The
+// storage errors already name the file and the cause; this leads with
+// what happened.
+func openMessage(path string, err error) error {
+	var lead string
+	switch {
+	case errors.Is(err, storage.ErrLocked):
+		return fmt.Errorf("the database %s is in use by another Keyward process; "+
+			"close that console, server or script and try again", path)
+	case errors.Is(err, storage.ErrCorrupt):
+		lead = "cannot open the database, it is damaged or not Keyward's"
+	case errors.Is(err, storage.ErrTooNew):
+		lead = "cannot open the database, a newer Keyward wrote it"
+	case errors.Is(err, storage.ErrMasterKey):
+		lead = "cannot open the database, its master key is missing or wrong"
+	case errors.Is(err, storage.ErrReadOnly):
+		lead = "cannot open the database for writing"
+	default:
+		lead = "cannot open the database"
+	}
+	return fmt.Errorf("%s: %w", lead, err)
+}

@@ -1,0 +1,193 @@
+// Package gateway is Keyward's OpenAI-compatible front door: it checks each
+// request's key against the store, enforces the allowlist and quota,
+// forwards to the upstream and meters usage.
+//
+// The hot path reads no disk: tokens are cached by key hash and prices by
+// model name, and both caches are refreshed from the store's change
+// notifications. Charges are committed in batches (group commit) by one
+// goroutine; a charge is logged only after its batch has committed.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"keyward/storage"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxBodyBytes     = 10 << 20 // request bodies
+	DefaultMaxResponseBytes = 64 << 20 // JSON kept in memory to read usage
+	DefaultChargeLinger     = 2 * time.Millisecond
+	DefaultChargeBatch      = 512
+	defaultNegativeTTL      = 5 * time.Second
+	defaultNegativeMax      = 4096
+)
+
+// Config is what the gateway needs from `keyward serve`.
+type Config struct {
+	// Upstream is the OpenAI-compatible base URL, such as
+	// http://127.0.0.1:8000/v1. A client's /v1/X goes to Upstream + /X.
+	Upstream string
+	// UpstreamKey is the upstream's own key (read by serve from the
+	// variable named by --upstream-key-env); "" sends none.
+	UpstreamKey string
+	// DenyUnpriced refuses models without a price instead of serving them
+	// at zero cost.
+	DenyUnpriced bool
+	// Logger receives request and warning logs; nil discards them.
+	Logger *slog.Logger
+	// MaxBodyBytes caps a request body (413 above it); 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxResponseBytes caps how much of a JSON response is kept to read its
+	// usage, and the size of one streamed event; 0 means
+	// DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// ChargeLinger is how long the charge writer waits for more charges
+	// before committing a batch; 0 means DefaultChargeLinger, a negative
+	// value commits as soon as one charge is queued.
+	ChargeLinger time.Duration
+	// ChargeBatch is the most charges one commit holds; 0 means
+	// DefaultChargeBatch.
+	ChargeBatch int
+	// Transport reaches the upstream; nil means a tuned *http.Transport
+	// (keep-alives, many idle connections per host, no proxy from the
+	// environment).
+	Transport http.RoundTripper
+	// Now gives the time of charges; nil means time.Now.
+	Now func() time.Time
+}
+
+// Gateway serves the OpenAI-compatible API over a store.
+type Gateway struct {
+	cfg      Config
+	store    storage.Store
+	log      *slog.Logger
+	upstream string // base URL without a trailing slash
+	rt       http.RoundTripper
+	tokens   *tokenCache
+	prices   *priceBook
+	watch    *watcher
+	charges  *chargeQueue
+	warned   sync.Map // model name -> struct{}: unpriced warning given
+
+	// base outlives client requests so that a metered response is read to
+	// its end (and charged) even when the client goes away; Close cancels
+	// it.
+	base      context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New builds a gateway over store and starts its background work: the
+// change watcher and the charge writer. Call Close to stop them.
+func New(store storage.Store, cfg Config) (*Gateway, error) {
+	if store == nil {
+		return nil, errors.New("gateway: no store")
+	}
+	base, err := upstreamBase(cfg.Upstream)
+	if err != nil {
+		return nil, err
+	}
+	cfg = withDefaults(cfg)
+	g := &Gateway{cfg: cfg, store: store, log: cfg.Logger, upstream: base,
+		rt: cfg.Transport}
+	g.base, g.cancel = context.WithCancel(context.Background())
+	g.tokens = newTokenCache(store, cfg.Now, g.log)
+	g.prices = &priceBook{}
+	g.watch = newWatcher(store, g.refresh)
+	go g.watch.run()
+	if err := g.prices.load(store); err != nil {
+		g.watch.stop()
+		g.cancel()
+		return nil, fmt.Errorf("gateway: read the model catalog: %w", err)
+	}
+	g.charges = newChargeQueue(store, g.tokens, g.watch.nudge, g.log, cfg)
+	go g.charges.run()
+	return g, nil
+}
+
+// withDefaults fills the zero fields of cfg.
+func withDefaults(cfg Config) Config {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.ChargeLinger == 0 {
+		cfg.ChargeLinger = DefaultChargeLinger
+	}
+	if cfg.ChargeBatch <= 0 {
+		cfg.ChargeBatch = DefaultChargeBatch
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = NewTransport()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg
+}
+
+// upstreamBase checks the upstream URL and returns it without a trailing
+// slash.
+func upstreamBase(raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("gateway: no upstream URL; pass --upstream " +
+			"such as http://127.0.0.1:8000/v1")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("gateway: upstream %q: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return "", fmt.Errorf("gateway: upstream %q must be an http:// or "+
+			"https:// URL with a host", raw)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("gateway: upstream URL must not hold credentials; " +
+			"put the upstream key in the variable named by --upstream-key-env")
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// refresh re-reads the cached tokens and the price list after a change.
+func (g *Gateway) refresh() {
+	g.tokens.refresh()
+	if err := g.prices.load(g.store); err != nil {
+		g.log.Error("reload model prices; keeping the old ones", "err", err)
+	}
+}
+
+// Close stops the change watcher, cancels upstream calls still running
+// (there are none after the HTTP server's Shutdown returned), and commits
+// every queued charge. It returns an error if ctx ends first or a charge
+// could not be committed. Call it after http.Server.Shutdown and before
+// closing the store.
+func (g *Gateway) Close(ctx context.Context) error {
+	g.closeOnce.Do(func() {
+		g.watch.stop()
+		g.cancel()
+		g.closeErr = g.charges.close(ctx)
+		if t, ok := g.rt.(interface{ CloseIdleConnections() }); ok {
+			t.CloseIdleConnections()
+		}
+	})
+	return g.closeErr
+}

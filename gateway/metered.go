@@ -1,0 +1,132 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+
+	"keyward/model"
+)
+
+// meteredCall is one admitted request to a metered route.
+type meteredCall struct {
+	rt     route
+	acct   account
+	req    apiRequest
+	price  model.Price
+	priced bool
+	log    *reqLog
+}
+
+// metered serves one of the metered routes: check the key, the body, the
+// model and the quota; forward; relay the answer; charge its usage.
+func (g *Gateway) metered(rt route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		l := newLog(r.Method, r.URL.Path, rt.String(), true)
+		defer g.logRequest(l)
+		call, aerr := g.admitMetered(w, r, rt, l)
+		if aerr != nil {
+			l.status, l.refusal = aerr.status, aerr.code
+			aerr.write(w)
+			return
+		}
+		g.forwardMetered(w, r, call)
+	}
+}
+
+// admitMetered runs every check a metered request must pass.
+func (g *Gateway) admitMetered(w http.ResponseWriter, r *http.Request,
+	rt route, l *reqLog) (*meteredCall, *apiError) {
+	acct, aerr := g.authenticate(r)
+	if acct.tok.ID != 0 {
+		l.token(acct)
+	}
+	if aerr != nil {
+		return nil, aerr
+	}
+	body, aerr := readBody(w, r, g.cfg.MaxBodyBytes)
+	if aerr != nil {
+		return nil, aerr
+	}
+	req, aerr := parseRequest(body, rt)
+	if aerr != nil {
+		return nil, aerr
+	}
+	l.model = req.model
+	price, priced, aerr := g.admit(acct, req.model)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return &meteredCall{rt: rt, acct: acct, req: req, price: price,
+		priced: priced, log: l}, nil
+}
+
+// forwardMetered sends an admitted request upstream, relays the answer
+// and charges it. The upstream call outlives the client's connection, so
+// that a client leaving early still pays for what the upstream did.
+func (g *Gateway) forwardMetered(w http.ResponseWriter, r *http.Request,
+	c *meteredCall) {
+	ctx, cancel := context.WithCancel(g.base)
+	defer cancel()
+	up, err := g.upstreamRequest(ctx, r, bytes.NewReader(c.req.body),
+		int64(len(c.req.body)), true)
+	if err == nil {
+		var resp *http.Response
+		if resp, err = g.roundTrip(up); err == nil {
+			defer func() { _ = resp.Body.Close() }()
+			g.relayMetered(w, resp, c)
+			return
+		}
+	}
+	g.log.Error("upstream unavailable; nothing charged", "route", c.rt.String(),
+		"token_id", c.acct.tok.ID, "err", err)
+	aerr := errUpstreamDown()
+	c.log.status, c.log.refusal = aerr.status, aerr.code
+	aerr.write(w)
+}
+
+// relayMetered relays the upstream's answer and charges its usage.
+func (g *Gateway) relayMetered(w http.ResponseWriter, resp *http.Response,
+	c *meteredCall) {
+	c.log.status = resp.StatusCode
+	var usage model.Usage
+	var found bool
+	var err error
+	if isEventStream(resp) {
+		usage, found, err = g.relayStream(w, resp, c.rt, c.req)
+	} else {
+		usage, found, err = g.relayJSON(w, resp)
+	}
+	if err != nil {
+		g.log.Warn("upstream answer cut short", "route", c.rt.String(),
+			"token_id", c.acct.tok.ID, "usage_seen", found, "err", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return
+	}
+	if !found {
+		c.log.noUsage = true
+		return
+	}
+	g.charge(c, usage)
+}
+
+// charge prices a request's usage and queues the charge. Unlimited
+// tokens are charged too; an unpriced model costs nothing and is warned
+// about once.
+func (g *Gateway) charge(c *meteredCall, u model.Usage) {
+	c.log.usage = u
+	if !c.priced {
+		if _, seen := g.warned.LoadOrStore(c.req.model, struct{}{}); !seen {
+			g.log.Warn("model has no price; serving it at zero cost "+
+				"(set one with `keyward models price`)", "model", c.req.model)
+		}
+		return
+	}
+	c.log.cost = c.price.Cost(u)
+	if c.log.cost <= 0 {
+		return
+	}
+	g.charges.enqueue(chargeItem{tokenID: c.acct.tok.ID, name: c.acct.tok.Name,
+		model: c.req.model, amount: c.log.cost, at: g.cfg.Now()})
+}

@@ -1,0 +1,120 @@
+package gateway
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// modelList is the upstream's GET /models answer; entries other than
+// their id are passed on untouched.
+type modelList struct {
+	Object string            `json:"object"`
+	Data   []json.RawMessage `json:"data"`
+}
+
+// models answers GET /v1/models from the upstream, keeping only the
+// models the token may use.
+func (g *Gateway) models(w http.ResponseWriter, r *http.Request) {
+	l := newLog(r.Method, r.URL.Path, "models", false)
+	defer g.logRequest(l)
+	acct, aerr := g.authenticate(r)
+	if acct.tok.ID != 0 {
+		l.token(acct)
+	}
+	if aerr != nil {
+		l.status, l.refusal = aerr.status, aerr.code
+		aerr.write(w)
+		return
+	}
+	if len(acct.tok.Models) == 0 {
+		g.proxy(w, r, http.NoBody, 0, l)
+		return
+	}
+	g.filteredModels(w, r, acct, l)
+}
+
+// filteredModels fetches the upstream's list and answers with the
+// allowed part of it.
+func (g *Gateway) filteredModels(w http.ResponseWriter, r *http.Request,
+	acct account, l *reqLog) {
+	up, err := g.upstreamRequest(r.Context(), r, http.NoBody, 0, true)
+	var resp *http.Response
+	if err == nil {
+		resp, err = g.roundTrip(up)
+	}
+	var body []byte
+	if err == nil {
+		defer func() { _ = resp.Body.Close() }()
+		body, err = io.ReadAll(io.LimitReader(resp.Body, g.cfg.MaxResponseBytes))
+	}
+	if err != nil {
+		g.log.Error("upstream unavailable", "route", l.route, "err", err)
+		aerr := errUpstreamDown()
+		l.status, l.refusal = aerr.status, aerr.code
+		aerr.write(w)
+		return
+	}
+	l.status = resp.StatusCode
+	var list modelList
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &list) != nil {
+		writeResponseHead(w, resp, true)
+		_, _ = w.Write(body)
+		return
+	}
+	writeJSON(w, http.StatusOK, filterModels(list, acct))
+}
+
+// filterModels keeps the entries whose id the token may use.
+func filterModels(list modelList, acct account) modelList {
+	out := modelList{Object: list.Object, Data: []json.RawMessage{}}
+	if out.Object == "" {
+		out.Object = "list"
+	}
+	for _, raw := range list.Data {
+		var entry struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &entry) == nil && acct.tok.AllowsModel(entry.ID) {
+			out.Data = append(out.Data, raw)
+		}
+	}
+	return out
+}
+
+// modelInfo answers GET /v1/models/{model} for allowed models only.
+func (g *Gateway) modelInfo(w http.ResponseWriter, r *http.Request) {
+	l := newLog(r.Method, r.URL.Path, "models", false)
+	defer g.logRequest(l)
+	acct, aerr := g.authenticate(r)
+	if acct.tok.ID != 0 {
+		l.token(acct)
+	}
+	if aerr == nil {
+		l.model = r.PathValue("model")
+		if !acct.tok.AllowsModel(l.model) {
+			aerr = errModelNotAllowed(l.model)
+		}
+	}
+	if aerr != nil {
+		l.status, l.refusal = aerr.status, aerr.code
+		aerr.write(w)
+		return
+	}
+	g.proxy(w, r, http.NoBody, 0, l)
+}
+
+// writeJSON answers with v encoded as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		errInternal().write(w)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}

@@ -1,0 +1,92 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"keyward/keys"
+	"keyward/model"
+)
+
+// reqLog collects what one request's log line says. It never holds a
+// key: the token appears by ID and name.
+type reqLog struct {
+	start   time.Time
+	route   string
+	method  string
+	path    string
+	status  int
+	tokenID uint64
+	name    string
+	model   string
+	metered bool
+	refusal string // error code when the gateway refused or failed
+	usage   model.Usage
+	cost    model.Money
+	noUsage bool // a metered answer without usage
+}
+
+// newLog starts the log record of a request.
+func newLog(method, path, route string, metered bool) *reqLog {
+	return &reqLog{start: time.Now(), method: method, path: scrubPath(path),
+		route: route, metered: metered}
+}
+
+// token records which token made the request.
+func (l *reqLog) token(a account) {
+	l.tokenID, l.name = a.tok.ID, a.tok.Name
+}
+
+// logRequest writes the request's log line.
+func (g *Gateway) logRequest(l *reqLog) {
+	attrs := []slog.Attr{
+		slog.String("method", l.method), slog.String("path", l.path),
+		slog.String("route", l.route), slog.Int("status", l.status),
+		slog.Bool("metered", l.metered),
+		slog.Duration("duration", time.Since(l.start)),
+	}
+	if l.tokenID != 0 {
+		attrs = append(attrs, slog.Uint64("token_id", l.tokenID),
+			slog.String("token_name", l.name))
+	}
+	if l.model != "" {
+		attrs = append(attrs, slog.String("model", l.model))
+	}
+	level := slog.LevelInfo
+	if l.refusal != "" {
+		attrs = append(attrs, slog.String("refused", l.refusal))
+	} else if l.metered && l.status/100 == 2 {
+		attrs = append(attrs, slog.Int64("input_tokens", l.usage.Input),
+			slog.Int64("cached_input_tokens", l.usage.CachedInput),
+			slog.Int64("output_tokens", l.usage.Output),
+			slog.Int64("cost_nano", int64(l.cost)))
+		if l.noUsage {
+			attrs = append(attrs, slog.Bool("usage_missing", true))
+			level = slog.LevelWarn
+		}
+	}
+	g.log.LogAttrs(context.Background(), level, "request", attrs...)
+}
+
+// scrubPath hides anything in a path that looks like a key, in case a
+// client put one there.
+func scrubPath(p string) string {
+	if !strings.Contains(p, keys.Prefix) {
+		return p
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(p, keys.Prefix)
+		if i < 0 {
+			b.WriteString(p)
+			return b.String()
+		}
+		b.WriteString(p[:i] + keys.Prefix + "****")
+		p = strings.TrimLeft(p[i+len(keys.Prefix):], alnum)
+	}
+}
+
+// alnum is the alphabet of keys.
+const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -1,0 +1,231 @@
+// Package sshd serves Keyward's console over SSH to the operators listed
+// in an authorized_keys file, and runs Keyward's commands sent over SSH
+// (`ssh HOST tokens list --json`) in the serve process.
+//
+// It is built on wish: each console session gets its own Bubble Tea
+// program and lipgloss renderer; the operator is the key that signed the
+// session.
+package sshd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Defaults for the limits in Config.
+const (
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultMaxSessions     = 32
+	DefaultMaxAuthFailures = 10
+	DefaultAuthWindow      = time.Minute
+	DefaultAuthBan         = 5 * time.Minute
+	// maxAuthTries is how many keys or methods a client may try on one
+	// connection.
+	maxAuthTries = 6
+)
+
+// ConsoleFunc builds the console model for a session whose operator is
+// known. It runs once per session; it may call bubbletea.MakeRenderer.
+type ConsoleFunc func(sess ssh.Session, operator string) tea.Model
+
+// CommandFunc runs one command (`ssh HOST tokens list`) with the session's
+// streams and returns its exit status.
+type CommandFunc func(sess ssh.Session, operator string, args []string) int
+
+// Config is what New needs.
+type Config struct {
+	// HostKeyPath is the host key; generated (ed25519, 0600) if missing.
+	HostKeyPath string
+	// AuthorizedKeysPath lists the operators' public keys.
+	AuthorizedKeysPath string
+	// IdleTimeout closes a connection with no traffic for that long;
+	// 0 means DefaultIdleTimeout, negative means never.
+	IdleTimeout time.Duration
+	// MaxSessions caps concurrent sessions; 0 means DefaultMaxSessions.
+	MaxSessions int
+	// MaxAuthFailures failed logins from one address within AuthWindow
+	// ban it for AuthBan. Zero values mean the defaults.
+	MaxAuthFailures int
+	AuthWindow      time.Duration
+	AuthBan         time.Duration
+	// Logger receives connection and session logs; nil discards them.
+	Logger *slog.Logger
+	// Console and Command serve sessions; both are required.
+	Console ConsoleFunc
+	Command CommandFunc
+	// Clock is the time source for the limits; nil means time.Now.
+	Clock func() time.Time
+}
+
+// Server is the SSH server. Create it with New, run it with Serve, stop it
+// with Shutdown.
+type Server struct {
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	keys       *authorizedKeys
+	limiter    *failLimiter
+	reg        *registry
+	srv        *ssh.Server
+	hostKey    gossh.PublicKey
+	newHostKey bool
+	entries    sync.Map // ssh.Session -> *sessionEntry
+}
+
+// New prepares a server: it loads (or creates) the host key and reads the
+// authorized keys. A missing or empty authorized_keys file is an error
+// wrapping ErrNoAuthorizedKeys that says how to add a key.
+func New(cfg Config) (*Server, error) {
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Clock,
+		reg: newRegistry(cfg.MaxSessions)}
+	s.limiter = newFailLimiter(cfg.MaxAuthFailures, cfg.AuthWindow, cfg.AuthBan, cfg.Clock)
+	if s.keys, err = loadAuthorizedKeys(cfg.AuthorizedKeysPath, s.log); err != nil {
+		return nil, err
+	}
+	signer, created, err := LoadOrCreateHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s.hostKey, s.newHostKey = signer.PublicKey(), created
+	if s.srv, err = s.newSSHServer(signer); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkConfig rejects a config that misses a required field.
+func checkConfig(cfg Config) error {
+	switch {
+	case cfg.HostKeyPath == "":
+		return errors.New("sshd: no host key path")
+	case cfg.AuthorizedKeysPath == "":
+		return errors.New("sshd: no authorized_keys path")
+	case cfg.Console == nil || cfg.Command == nil:
+		return errors.New("sshd: Console and Command are required")
+	}
+	return nil
+}
+
+// withDefaults checks cfg and fills in the zero values.
+func withDefaults(cfg Config) (Config, error) {
+	if err := checkConfig(cfg); err != nil {
+		return cfg, err
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxAuthFailures <= 0 {
+		cfg.MaxAuthFailures = DefaultMaxAuthFailures
+	}
+	if cfg.AuthWindow <= 0 {
+		cfg.AuthWindow = DefaultAuthWindow
+	}
+	if cfg.AuthBan <= 0 {
+		cfg.AuthBan = DefaultAuthBan
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return cfg, nil
+}
+
+// newSSHServer assembles the wish server: public keys only, no password
+// or keyboard-interactive login, no forwarding.
+func (s *Server) newSSHServer(signer gossh.Signer) (*ssh.Server, error) {
+	opts := []ssh.Option{
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithVersion("Keyward"),
+		wish.WithPublicKeyAuth(s.checkPublicKey),
+		wish.WithMiddleware(s.middleware()...),
+		ssh.WrapConn(s.wrapConn),
+	}
+	if s.cfg.IdleTimeout > 0 {
+		opts = append(opts, wish.WithIdleTimeout(s.cfg.IdleTimeout))
+	}
+	srv, err := wish.NewServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("set up the SSH server: %w", err)
+	}
+	srv.ServerConfigCallback = s.serverConfig
+	srv.ConnectionFailedCallback = func(_ net.Conn, err error) {
+		s.log.Debug("ssh handshake ended", "err", err)
+	}
+	return srv, nil
+}
+
+// Serve accepts connections on ln until Shutdown; it then returns nil.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.srv.Serve(ln)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("ssh server: %w", err)
+}
+
+// Fingerprint is the host key's SHA256 fingerprint, for operators to
+// compare with what their SSH client shows.
+func (s *Server) Fingerprint() string { return Fingerprint(s.hostKey) }
+
+// HostKey is the server's public host key.
+func (s *Server) HostKey() gossh.PublicKey { return s.hostKey }
+
+// NewHostKey reports whether New generated the host key.
+func (s *Server) NewHostKey() bool { return s.newHostKey }
+
+// AuthorizedKeys is the number of operator keys currently loaded.
+func (s *Server) AuthorizedKeys() int { return s.keys.count() }
+
+// Sessions is the number of open sessions.
+func (s *Server) Sessions() int { return s.reg.count() }
+
+// Reload re-reads the authorized_keys file now (serve calls it on
+// SIGHUP). The file is also re-read whenever it changes.
+func (s *Server) Reload() error {
+	if err := s.keys.reload(); err != nil {
+		s.log.Error("authorized keys reload failed; nobody may log in", "err", err)
+		return err
+	}
+	return nil
+}
+
+// Shutdown refuses new sessions, tells every open one that serve is
+// shutting down and ends it, waits for running commands (until ctx is
+// done), then closes every connection and the listener.
+func (s *Server) Shutdown(ctx context.Context) error {
+	programs, drained := s.reg.close()
+	for _, p := range programs {
+		go p.Quit()
+	}
+	var waitErr error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		waitErr = fmt.Errorf("sessions still open at shutdown, closed: %w", ctx.Err())
+		s.log.Warn("ssh sessions did not end in time; closing them", "open", s.reg.count())
+	}
+	if err := s.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return errors.Join(waitErr, fmt.Errorf("close the SSH server: %w", err))
+	}
+	return waitErr
+}

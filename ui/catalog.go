@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"keyward/model"
+)
+
+// catalogState is the model catalog screen: a list, a line to add names,
+// and the name a question is about.
+type catalogState struct {
+	cursor int
+	top    int
+	add    textinput.Model
+	err    string
+	target string
+}
+
+// addLimit caps the add line: several names, separated by spaces.
+const addLimit = 1024
+
+func (m *Model) openCatalog() tea.Cmd {
+	m.reveal = 0
+	m.state = screenCatalog
+	m.cat.err = ""
+	return loadCatalogCmd(m.cfg.Store)
+}
+
+func (m *Model) onCatalogLoaded(msg catalogLoadedMsg) {
+	if msg.err != nil {
+		m.setError(msg.err)
+		return
+	}
+	m.catalog = msg.models
+	m.cat.cursor = max(0, min(m.cat.cursor, len(m.catalog)-1))
+	if m.form != nil {
+		for _, c := range msg.models {
+			m.form.picker.addName(c.Name)
+		}
+		m.form.picker.refresh()
+	}
+}
+
+func (m *Model) onCatalogChanged(msg catalogChangedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setError(msg.err)
+	} else {
+		m.setStatus(msg.done)
+		m.cfg.Logger.Info("catalog changed", "what", msg.done, "actor", m.cfg.Actor)
+	}
+	return loadCatalogCmd(m.cfg.Store)
+}
+
+// selectedModel is the catalog entry under the cursor.
+func (m *Model) selectedModel() (model.CatalogModel, bool) {
+	if m.cat.cursor < 0 || m.cat.cursor >= len(m.catalog) {
+		return model.CatalogModel{}, false
+	}
+	return m.catalog[m.cat.cursor], true
+}
+
+func (m *Model) updateCatalog(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || km.Paste {
+		return nil
+	}
+	k := &m.keys.catalog
+	m.syncCatalogKeys()
+	cm, _ := m.selectedModel()
+	switch {
+	case key.Matches(km, k.Up):
+		m.cat.cursor = max(0, m.cat.cursor-1)
+	case key.Matches(km, k.Down):
+		m.cat.cursor = min(len(m.catalog)-1, m.cat.cursor+1)
+	case key.Matches(km, k.Home):
+		m.cat.cursor = 0
+	case key.Matches(km, k.End):
+		m.cat.cursor = max(0, len(m.catalog)-1)
+	case key.Matches(km, k.Add):
+		return m.startCatalogAdd()
+	case key.Matches(km, k.Remove):
+		m.cat.target, m.state = cm.Name, screenCatalogRemove
+	case key.Matches(km, k.Price):
+		return m.openPrice(cm)
+	case key.Matches(km, k.ClearPrice):
+		return setPriceCmd(m.cfg.Store, m.cfg.Actor, cm.Name, nil)
+	case key.Matches(km, k.Back):
+		m.state = screenTable
+	case key.Matches(km, k.Help):
+		m.openHelp()
+	case key.Matches(km, k.Quit):
+		return m.quit()
+	}
+	return nil
+}
+
+func (m *Model) syncCatalogKeys() {
+	k := &m.keys.catalog
+	cm, ok := m.selectedModel()
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Home, &k.End, &k.Remove,
+		&k.Price} {
+		b.SetEnabled(ok)
+	}
+	k.ClearPrice.SetEnabled(ok && cm.Price != nil)
+}
+
+func (m *Model) startCatalogAdd() tea.Cmd {
+	m.cat.add = newInput(m.st, "model names, separated by spaces", addLimit)
+	m.cat.add.Prompt = "Add: "
+	m.cat.add.Width = max(8, m.width-10)
+	m.cat.err = ""
+	m.state = screenCatalogAdd
+	return m.cat.add.Focus()
+}
+
+// updateCatalogAdd edits the add line; Enter adds every name on it.
+func (m *Model) updateCatalogAdd(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	k := m.keys.input
+	switch {
+	case km.Paste:
+		cmd, _ := insertText(&m.cat.add, oneLine(string(km.Runes)), addLimit)
+		return cmd
+	case key.Matches(km, k.Cancel):
+		m.state = screenCatalog
+		return nil
+	case key.Matches(km, k.Save):
+		return m.addCatalogNames()
+	}
+	var cmd tea.Cmd
+	m.cat.add, cmd = m.cat.add.Update(km)
+	m.cat.err = ""
+	return cmd
+}
+
+func (m *Model) addCatalogNames() tea.Cmd {
+	names := strings.FieldsFunc(m.cat.add.Value(), func(r rune) bool {
+		return r == ' ' || r == ','
+	})
+	if len(names) == 0 {
+		m.cat.err = model.FieldModel + ": type at least one model name"
+		return nil
+	}
+	clean, err := model.CleanModels(names)
+	if err != nil {
+		m.cat.err = err.Error()
+		return nil
+	}
+	m.state = screenCatalog
+	return addModelsCmd(m.cfg.Store, m.cfg.Actor, clean)
+}
+
+func (m *Model) updateCatalogRemove(msg tea.Msg) tea.Cmd {
+	yes, done := m.answer(msg)
+	if !done {
+		return nil
+	}
+	m.state = screenCatalog
+	if !yes {
+		return nil
+	}
+	return removeModelCmd(m.cfg.Store, m.cfg.Actor, m.cat.target)
+}
+
+// priceText shows a per-million price exactly, "—" when unset.
+func priceText(p *model.Price, pick func(model.Price) model.Money) string {
+	if p == nil {
+		return "—"
+	}
+	return "$" + pick(*p).Input()
+}
+
+func (m *Model) viewCatalog(h int) []string {
+	var head []string
+	switch m.state {
+	case screenCatalogAdd:
+		head = append(head, m.cat.add.View())
+		head = append(head, m.fieldError(m.cat.err)...)
+	case screenCatalogRemove:
+		head = m.question(h, "Remove '"+printable(m.cat.target)+"' from the catalog? "+
+			"Allowlists that name it keep it.", nil)
+	}
+	title := m.st.Title.Render("Model catalog") + m.st.Faint.Render(
+		"  prices in dollars per million tokens")
+	lines := append([]string{title}, head...)
+	return append(lines, m.catalogTable(h-len(lines))...)
+}
+
+// catalogTable draws the catalog's names and prices in h lines.
+func (m *Model) catalogTable(h int) []string {
+	if len(m.catalog) == 0 {
+		return wrap("The catalog is empty: press a to add model names.", m.width)
+	}
+	priceW := 10
+	nameW := max(8, m.width-markerW-3*(priceW+1))
+	row := func(cols ...string) string {
+		out := fit(cols[0], nameW)
+		for _, c := range cols[1:] {
+			out += " " + fitRight(c, priceW)
+		}
+		return out
+	}
+	lines := []string{m.st.ColHead.Render("  " + row("Model", "Input", "Output", "Cached"))}
+	n := max(1, h-1)
+	m.cat.top = max(0, min(m.cat.top, m.cat.cursor))
+	if m.cat.cursor >= m.cat.top+n {
+		m.cat.top = m.cat.cursor - n + 1
+	}
+	for i := m.cat.top; i < min(len(m.catalog), m.cat.top+n); i++ {
+		c := m.catalog[i]
+		text := row(printable(c.Name),
+			priceText(c.Price, func(p model.Price) model.Money { return p.Input }),
+			priceText(c.Price, func(p model.Price) model.Money { return p.Output }),
+			priceText(c.Price, func(p model.Price) model.Money { return p.CachedInput }))
+		if i == m.cat.cursor && m.state == screenCatalog {
+			lines = append(lines, m.st.Selected.Render(selMarker+text))
+			continue
+		}
+		lines = append(lines, "  "+text)
+	}
+	return lines
+}

@@ -1,0 +1,243 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// Every screen has its own key map. Bindings that do not apply right now
+// are disabled with SetEnabled, which also hides them from the help.
+
+func bind(keys []string, help, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// tableKeys are the token table's keys.
+type tableKeys struct {
+	Up, Down, PageUp, PageDown, Home, End key.Binding
+	Filter, ClearFilter, New, Edit, Toggle  key.Binding
+	Reveal, Copy, Delete, Setup, Detail     key.Binding
+	Catalog, Help, Quit                     key.Binding
+}
+
+func newTableKeys() tableKeys {
+	return tableKeys{
+		Up:          bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:        bind([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:      bind([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+		PageDown:    bind([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"),
+		Home:        bind([]string{"g", "home"}, "g/home", "first"),
+		End:         bind([]string{"G", "end"}, "G/end", "last"),
+		Filter:      bind([]string{"/"}, "/", "filter"),
+		ClearFilter: bind([]string{"esc"}, "esc", "clear filter"),
+		New:         bind([]string{"n"}, "n", "new"),
+		Edit:        bind([]string{"e"}, "e", "edit"),
+		Toggle:      bind([]string{"t"}, "t", "disable"),
+		Reveal:      bind([]string{"r"}, "r", "reveal"),
+		Copy:        bind([]string{"c"}, "c", "copy key"),
+		Delete:      bind([]string{"d", "delete"}, "d", "delete"),
+		Setup:       bind([]string{"s"}, "s", "set up"),
+		Detail:      bind([]string{"enter"}, "enter", "details"),
+		Catalog:     bind([]string{"m"}, "m", "models"),
+		Help:        bind([]string{"?"}, "?", "help"),
+		Quit:        bind([]string{"q"}, "q", "quit"),
+	}
+}
+
+func (k tableKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.New, k.Filter, k.ClearFilter, k.Edit, k.Toggle,
+		k.Copy, k.Setup, k.Help, k.Quit}
+}
+
+func (k tableKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
+		{k.Filter, k.ClearFilter, k.New, k.Edit, k.Toggle, k.Delete},
+		{k.Reveal, k.Copy, k.Setup, k.Detail, k.Catalog, k.Help, k.Quit},
+	}
+}
+
+// filterKeys are active while the filter line has focus.
+type filterKeys struct {
+	Up, Down, Keep, Clear key.Binding
+}
+
+func newFilterKeys() filterKeys {
+	return filterKeys{
+		Up:    bind([]string{"up"}, "↑", "up"),
+		Down:  bind([]string{"down"}, "↓", "down"),
+		Keep:  bind([]string{"enter"}, "enter", "keep filter"),
+		Clear: bind([]string{"esc"}, "esc", "clear filter"),
+	}
+}
+
+func (k filterKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Keep, k.Clear, k.Up, k.Down}
+}
+
+func (k filterKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// formKeys are the token form's keys.
+type formKeys struct {
+	Next, Prev, Save, Enter, Toggle, Up, Down, Reload, Cancel key.Binding
+}
+
+func newFormKeys() formKeys {
+	return formKeys{
+		Next:   bind([]string{"tab"}, "tab", "next field"),
+		Prev:   bind([]string{"shift+tab"}, "shift+tab", "previous"),
+		Save:   bind([]string{"ctrl+s"}, "ctrl+s", "save"),
+		Enter:  bind([]string{"enter"}, "enter", "next"),
+		Toggle: bind([]string{" "}, "space", "toggle"),
+		Up:     bind([]string{"up"}, "↑", "up"),
+		Down:   bind([]string{"down"}, "↓", "down"),
+		Reload: bind([]string{"ctrl+r"}, "ctrl+r", "reload token"),
+		Cancel: bind([]string{"esc"}, "esc", "cancel"),
+	}
+}
+
+func (k formKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Save, k.Enter, k.Next, k.Toggle, k.Reload, k.Cancel}
+}
+
+func (k formKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Next, k.Prev, k.Enter, k.Save},
+		{k.Toggle, k.Up, k.Down, k.Reload, k.Cancel}}
+}
+
+// confirmKeys answer a yes/no question whose default is No.
+type confirmKeys struct {
+	Yes, No key.Binding
+}
+
+func newConfirmKeys() confirmKeys {
+	return confirmKeys{
+		Yes: bind([]string{"y", "Y"}, "y", "yes"),
+		No:  bind([]string{"n", "N", "esc", "enter"}, "n/enter/esc", "no"),
+	}
+}
+
+func (k confirmKeys) ShortHelp() []key.Binding    { return []key.Binding{k.Yes, k.No} }
+func (k confirmKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// panelKeys serve the read-only screens: the new key, the set-up panel and
+// the token details.
+type panelKeys struct {
+	Up, Down, Copy, CopyJSON, CopyEnv, CopyCurl key.Binding
+	Reveal, Edit, Setup, Back, Help, Quit       key.Binding
+}
+
+func newPanelKeys() panelKeys {
+	return panelKeys{
+		Up:       bind([]string{"up", "k"}, "↑/k", "scroll up"),
+		Down:     bind([]string{"down", "j"}, "↓/j", "scroll down"),
+		Copy:     bind([]string{"c"}, "c", "copy key"),
+		CopyJSON: bind([]string{"1"}, "1", "copy OpenClaw block"),
+		CopyEnv:  bind([]string{"2"}, "2", "copy env lines"),
+		CopyCurl: bind([]string{"3"}, "3", "copy curl"),
+		Reveal:   bind([]string{"r"}, "r", "reveal"),
+		Edit:     bind([]string{"e"}, "e", "edit"),
+		Setup:    bind([]string{"s"}, "s", "set up"),
+		Back:     bind([]string{"esc", "enter", "backspace"}, "esc", "back"),
+		Help:     bind([]string{"?"}, "?", "help"),
+		Quit:     bind([]string{"q"}, "q", "quit"),
+	}
+}
+
+func (k panelKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Copy, k.CopyJSON, k.CopyEnv, k.CopyCurl, k.Reveal, k.Edit,
+		k.Setup, k.Back, k.Help, k.Quit}
+}
+
+func (k panelKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Reveal, k.Copy},
+		{k.CopyJSON, k.CopyEnv, k.CopyCurl}, {k.Edit, k.Setup, k.Back, k.Help, k.Quit}}
+}
+
+// catalogKeys are the model catalog screen's keys.
+type catalogKeys struct {
+	Up, Down, Home, End, Add, Remove, Price, ClearPrice key.Binding
+	Back, Help, Quit                                    key.Binding
+}
+
+func newCatalogKeys() catalogKeys {
+	return catalogKeys{
+		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
+		Home:       bind([]string{"g", "home"}, "g", "first"),
+		End:        bind([]string{"G", "end"}, "G", "last"),
+		Add:        bind([]string{"a", "n"}, "a", "add"),
+		Remove:     bind([]string{"d", "delete"}, "d", "remove"),
+		Price:      bind([]string{"p", "enter"}, "p", "set price"),
+		ClearPrice: bind([]string{"x"}, "x", "clear price"),
+		Back:       bind([]string{"esc", "m"}, "esc", "tokens"),
+		Help:       bind([]string{"?"}, "?", "help"),
+		Quit:       bind([]string{"q"}, "q", "quit"),
+	}
+}
+
+func (k catalogKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Add, k.Remove, k.Price, k.ClearPrice, k.Back, k.Help, k.Quit}
+}
+
+func (k catalogKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Home, k.End},
+		{k.Add, k.Remove, k.Price, k.ClearPrice}, {k.Back, k.Help, k.Quit}}
+}
+
+// inputKeys serve one-line and small forms on the catalog screen.
+type inputKeys struct {
+	Next, Prev, Save, Cancel key.Binding
+}
+
+func newInputKeys() inputKeys {
+	return inputKeys{
+		Next:   bind([]string{"tab"}, "tab", "next field"),
+		Prev:   bind([]string{"shift+tab"}, "shift+tab", "previous"),
+		Save:   bind([]string{"ctrl+s", "enter"}, "enter", "save"),
+		Cancel: bind([]string{"esc"}, "esc", "cancel"),
+	}
+}
+
+func (k inputKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Save, k.Next, k.Prev, k.Cancel}
+}
+
+func (k inputKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// helpKeys close the full help.
+type helpKeys struct {
+	Close, Quit key.Binding
+}
+
+func newHelpKeys() helpKeys {
+	return helpKeys{
+		Close: bind([]string{"?", "esc", "enter"}, "?/esc", "close help"),
+		Quit:  bind([]string{"q"}, "q", "quit"),
+	}
+}
+
+func (k helpKeys) ShortHelp() []key.Binding    { return []key.Binding{k.Close, k.Quit} }
+func (k helpKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// keyMaps gathers one key map per screen.
+type keyMaps struct {
+	table   tableKeys
+	filter  filterKeys
+	form    formKeys
+	confirm confirmKeys
+	panel   panelKeys
+	catalog catalogKeys
+	input   inputKeys
+	help    helpKeys
+}
+
+func newKeyMaps() keyMaps {
+	return keyMaps{
+		table:   newTableKeys(),
+		filter:  newFilterKeys(),
+		form:    newFormKeys(),
+		confirm: newConfirmKeys(),
+		panel:   newPanelKeys(),
+		catalog: newCatalogKeys(),
+		input:   newInputKeys(),
+		help:    newHelpKeys(),
+	}
+}

@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"keyward/keys"
+	"keyward/model"
+)
+
+// panelState is the scroll position and reveal switch of the read-only
+// screens: the new key, the set-up panel and the token details.
+type panelState struct {
+	revealed bool
+	top      int
+}
+
+// openPanel shows screen s about token t.
+func (m *Model) openPanel(s screen, t model.Token) {
+	m.reveal = 0
+	m.target = t
+	m.panel = panelState{}
+	m.state = s
+}
+
+// openDetail shows t's details and loads its daily spend.
+func (m *Model) openDetail(t model.Token) tea.Cmd {
+	m.openPanel(screenDetail, t)
+	m.spend = nil
+	return spendCmd(m.cfg.Store, t.ID, m.cfg.Now())
+}
+
+// refreshTarget keeps a panel's token up to date after a reload.
+func (m *Model) refreshTarget() {
+	if m.target.ID == 0 {
+		return
+	}
+	for i := range m.list.all {
+		if m.list.all[i].tok.ID == m.target.ID {
+			m.target = m.list.all[i].tok
+			return
+		}
+	}
+}
+
+// panelKey returns the key of the panel's token as shown: masked unless
+// revealed.
+func (m *Model) panelKey() string {
+	if m.panel.revealed {
+		return m.target.Key
+	}
+	return keys.Mask(m.target.Key)
+}
+
+func (m *Model) updatePanel(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || km.Paste {
+		return nil
+	}
+	k := &m.keys.panel
+	m.syncPanelKeys(m.state)
+	t := m.target
+	switch {
+	case key.Matches(km, k.Up):
+		m.panel.top = max(0, m.panel.top-1)
+	case key.Matches(km, k.Down):
+		m.panel.top++
+	case key.Matches(km, k.Copy):
+		return m.copyText(t.Key, "the key of '"+t.Name+"'")
+	case key.Matches(km, k.CopyJSON), key.Matches(km, k.CopyEnv),
+		key.Matches(km, k.CopyCurl):
+		return m.copySetup(km)
+	case key.Matches(km, k.Reveal):
+		m.panel.revealed = !m.panel.revealed
+	case key.Matches(km, k.Edit):
+		return m.openEdit(t)
+	case key.Matches(km, k.Setup):
+		m.openPanel(screenSetup, t)
+	case key.Matches(km, k.Back):
+		m.state = screenTable
+	case key.Matches(km, k.Help):
+		m.openHelp()
+	case key.Matches(km, k.Quit):
+		return m.quit()
+	}
+	return nil
+}
+
+// syncPanelKeys enables what applies to screen s.
+func (m *Model) syncPanelKeys(s screen) {
+	k := &m.keys.panel
+	setup := s == screenSetup
+	k.CopyJSON.SetEnabled(setup)
+	k.CopyEnv.SetEnabled(setup)
+	k.CopyCurl.SetEnabled(setup)
+	k.Setup.SetEnabled(!setup)
+	k.Edit.SetEnabled(s == screenDetail)
+	k.Reveal.SetHelp("r", "reveal")
+	if m.panel.revealed {
+		k.Reveal.SetHelp("r", "mask")
+	}
+}
+
+// viewPanel scrolls content into h lines.
+func (m *Model) viewPanel(content []string, h int) []string {
+	m.panel.top = max(0, min(m.panel.top, len(content)-h))
+	out, _ := window(content, h, m.panel.top, -1)
+	return out
+}
+
+func (m *Model) viewCreated(h int) []string {
+	t := m.target
+	lines := []string{m.st.Title.Render(truncate("Created '"+printable(t.Name)+"'",
+		m.width)), "", "Its key:"}
+	lines = append(lines, wrap(m.panelKey(), m.width-2)...)
+	lines = append(lines, "")
+	lines = append(lines, wrap("Press c to copy it. It stays available: "+
+		"r reveals it on the table, s shows how to set up a client.", m.width)...)
+	return m.viewPanel(lines, h)
+}

@@ -1,0 +1,148 @@
+package ui
+
+import (
+	"strings"
+
+	"keyward/keys"
+	"keyward/model"
+)
+
+// row is one token with its search text computed once per load.
+type row struct {
+	tok   model.Token
+	lower string // the name in lower case
+}
+
+// buildRows wraps tokens for the table. It runs in a command, never in
+// Update, because with many tokens lower-casing takes a while.
+func buildRows(toks []model.Token) []row {
+	rows := make([]row, len(toks))
+	for i, t := range toks {
+		rows[i] = row{tok: t, lower: strings.ToLower(t.Name)}
+	}
+	return rows
+}
+
+// minKeyQuery is the shortest filter text that is also looked for inside
+// keys: shorter text would match most keys by chance.
+const minKeyQuery = 4
+
+// matcher decides whether a row matches the filter text.
+type matcher struct {
+	name      string // lower-case text looked for in names
+	keyPart   string // text looked for in keys, "" for none
+	keySuffix string // last characters of a masked key ("sk-****abcd")
+}
+
+func newMatcher(query string) matcher {
+	q := strings.TrimSpace(query)
+	m := matcher{name: strings.ToLower(q)}
+	masked := keys.Prefix + "****"
+	switch {
+	case strings.HasPrefix(q, masked) && len(q) > len(masked):
+		m.keySuffix = q[len(masked):]
+	case len(q) >= minKeyQuery && !strings.ContainsAny(q, " \t"):
+		m.keyPart = q
+	}
+	return m
+}
+
+func (m matcher) match(r *row) bool {
+	if strings.Contains(r.lower, m.name) {
+		return true
+	}
+	if m.keyPart != "" && strings.Contains(r.tok.Key, m.keyPart) {
+		return true
+	}
+	return m.keySuffix != "" && strings.HasSuffix(r.tok.Key, m.keySuffix)
+}
+
+// matchRows returns the indexes of the rows that match query, in order.
+// Empty text matches every row.
+func matchRows(rows []row, query string) []int {
+	if strings.TrimSpace(query) == "" {
+		out := make([]int, len(rows))
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	m := newMatcher(query)
+	out := make([]int, 0, 64)
+	for i := range rows {
+		if m.match(&rows[i]) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// tokenList is the table's data: every row, the filtered view over them
+// (indexes into all), and the cursor. all is replaced, never changed in
+// place, so a background filter may keep reading an older slice.
+type tokenList struct {
+	all    []row
+	view   []int
+	gen    uint64 // bumped whenever all is replaced
+	cursor int    // index into view
+	offset int    // first view index on screen
+	selID  uint64 // the selected token's ID, kept across reloads
+}
+
+// selected returns the token under the cursor.
+func (l *tokenList) selected() (model.Token, bool) {
+	if l.cursor < 0 || l.cursor >= len(l.view) {
+		return model.Token{}, false
+	}
+	return l.all[l.view[l.cursor]].tok, true
+}
+
+// at returns the row shown at view index i.
+func (l *tokenList) at(i int) *row { return &l.all[l.view[i]] }
+
+// replace installs new rows and their view, keeping the selection by ID.
+func (l *tokenList) replace(rows []row, view []int) {
+	l.all = rows
+	l.gen++
+	l.setView(view)
+}
+
+// setView installs a new view, keeping the selected token if it is still
+// shown, else the same screen position, clamped.
+func (l *tokenList) setView(view []int) {
+	l.view = view
+	idx := -1
+	if l.selID != 0 {
+		for i, v := range view {
+			if l.all[v].tok.ID == l.selID {
+				idx = i
+				break
+			}
+		}
+	}
+	if idx < 0 {
+		idx = l.cursor
+	}
+	l.moveTo(idx)
+}
+
+// moveTo puts the cursor on view index i, clamped to the view.
+func (l *tokenList) moveTo(i int) {
+	l.cursor = max(0, min(i, len(l.view)-1))
+	l.selID = 0
+	if t, ok := l.selected(); ok {
+		l.selID = t.ID
+	}
+}
+
+// scroll keeps the cursor within the visible window of height rows.
+func (l *tokenList) scroll(height int) {
+	height = max(1, height)
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+height {
+		l.offset = l.cursor - height + 1
+	}
+	l.offset = max(0, min(l.offset, len(l.view)-height))
+}

@@ -1,0 +1,322 @@
+package ui
+
+import (
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"keyward/keys"
+	"keyward/model"
+)
+
+// Table geometry, in cells.
+const (
+	markerW       = 2
+	statusW       = 9  // "Exhausted"
+	keyW          = 11 // "sk-****abcd"
+	createdW      = 22 // len(createdLayout)
+	barW          = 5
+	createdLayout = "Jan 02, 2006, 15:04:05"
+	selMarker     = "> "
+)
+
+// columns are the table's column widths; 0 hides a column.
+type columns struct {
+	gap, name, status, quota, key, created int
+}
+
+// tableColumns shares width among the columns: Status, Key and Created are
+// fixed; Created goes first and Key next when room is short; Name and
+// Remaining share the rest.
+func tableColumns(width int) columns {
+	c := columns{gap: 1, status: statusW}
+	if width >= 100 {
+		c.gap = 2
+	}
+	avail := width - markerW - c.status - c.gap
+	switch {
+	case avail-2*c.gap-keyW-createdW >= 30:
+		c.key, c.created = keyW, createdW
+		avail -= 2*c.gap + keyW + createdW
+	case avail-c.gap-keyW >= 24:
+		c.key = keyW
+		avail -= c.gap + keyW
+	}
+	rest := avail - c.gap
+	c.quota = max(9, min(28, rest*5/9))
+	c.name = min(rest-c.quota, 48)
+	return c
+}
+
+// tableRows is how many token rows fit in a body of height h.
+func (m *Model) tableRows(h int) int {
+	return max(1, h-1-m.revealLines())
+}
+
+// revealLines is how many lines the revealed key takes under the table.
+func (m *Model) revealLines() int {
+	if t, ok := m.list.selected(); ok && m.reveal == t.ID {
+		return len(keyLines(t.Key, m.width))
+	}
+	return 0
+}
+
+// viewTable draws the column heads, the visible rows, and the revealed
+// key.
+func (m *Model) viewTable(h int) []string {
+	if msg := m.emptyText(); msg != "" {
+		return append([]string{""}, wrap(msg, m.width)...)
+	}
+	c := tableColumns(m.width)
+	n := m.tableRows(h)
+	m.list.scroll(n)
+	lines := make([]string, 0, h)
+	lines = append(lines, m.st.ColHead.Render(m.headRow(c)))
+	end := min(len(m.list.view), m.list.offset+n)
+	for i := m.list.offset; i < end; i++ {
+		lines = append(lines, m.tokenRow(c, m.list.at(i).tok, i == m.list.cursor))
+	}
+	for len(lines) < n+1 {
+		lines = append(lines, "")
+	}
+	if m.revealLines() > 0 {
+		t, _ := m.list.selected()
+		lines = append(lines, keyLines(t.Key, m.width)...)
+	}
+	return lines
+}
+
+// emptyText explains an empty table, or is "" when there are rows.
+func (m *Model) emptyText() string {
+	switch {
+	case !m.loaded:
+		return "Loading tokens…"
+	case len(m.list.all) == 0:
+		return "No tokens yet: press n to create one"
+	case len(m.list.view) == 0:
+		return "No token matches " + m.filterLabel() + ". Press Esc to clear the filter."
+	}
+	return ""
+}
+
+func (m *Model) headRow(c columns) string {
+	cols := []string{fit("Name", c.name), fit("Status", c.status),
+		fit(firstFit(c.quota, "Remaining / Total", "Left / Total", "Left"), c.quota)}
+	if c.key > 0 {
+		cols = append(cols, fit("Key", c.key))
+	}
+	if c.created > 0 {
+		cols = append(cols, fit("Created", c.created))
+	}
+	return strings.Repeat(" ", markerW) + strings.Join(cols, strings.Repeat(" ", c.gap))
+}
+
+// tokenRow draws one token. The selected row gets a marker as well as
+// reverse video, so it shows without colour too.
+func (m *Model) tokenRow(c columns, t model.Token, selected bool) string {
+	status := fit(t.Status().String(), c.status)
+	if !selected {
+		status = m.statusStyle(t).Render(status)
+	}
+	cols := []string{fit(printable(t.Name), c.name), status,
+		fit(firstFit(c.quota, quotaTexts(t)...), c.quota)}
+	if c.key > 0 {
+		cols = append(cols, fit(m.keyText(t), c.key))
+	}
+	if c.created > 0 {
+		created := t.CreatedAt.In(m.cfg.Location).Format(createdLayout)
+		cols = append(cols, fit(created, c.created))
+	}
+	line := strings.Join(cols, strings.Repeat(" ", c.gap))
+	if selected {
+		return m.st.Selected.Render(selMarker + line)
+	}
+	return "  " + line
+}
+
+func (m *Model) statusStyle(t model.Token) lipgloss.Style {
+	switch t.Status() {
+	case model.StatusDisabled:
+		return m.st.Disabled
+	case model.StatusExhausted:
+		return m.st.Exhausted
+	}
+	return m.st.Enabled
+}
+
+// keyText is the key as the table shows it: masked unless revealed.
+func (m *Model) keyText(t model.Token) string {
+	if m.reveal == t.ID {
+		return t.Key
+	}
+	return keys.Mask(t.Key)
+}
+
+// quotaTexts are the ways to show a token's quota, longest first.
+func quotaTexts(t model.Token) []string {
+	if t.Unlimited {
+		used := t.Used.Format()
+		return []string{"Unlimited · " + used + " used", "Unlimited · " + used,
+			"Unlimited", "∞"}
+	}
+	rem, total := t.Remaining().Format(), t.Limit.Format()
+	full := rem + " / " + total
+	return []string{full + " " + usageBar(t.Used, t.Limit, barW), full,
+		rem + "/" + total, rem + " left", rem}
+}
+
+// usageBar draws how much of limit is used, in w cells, rounding up so
+// that any spend shows. The fraction is for drawing only; money stays
+// integral.
+func usageBar(used, limit model.Money, w int) string {
+	filled := w
+	if limit > 0 && used < limit {
+		filled = int(math.Ceil(float64(used) / float64(limit) * float64(w)))
+	}
+	filled = max(0, min(w, filled))
+	return strings.Repeat("█", filled) + strings.Repeat("░", w-filled)
+}
+
+// updateTable handles keys and the mouse on the token table.
+func (m *Model) updateTable(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.MouseMsg:
+		m.onMouse(msg)
+	case tea.KeyMsg:
+		if msg.Paste {
+			return m.startFilter(string(msg.Runes))
+		}
+		return m.tableKey(msg)
+	}
+	return nil
+}
+
+func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys.table
+	m.syncTableKeys()
+	if m.moveKey(msg, k) {
+		return nil
+	}
+	t, _ := m.list.selected()
+	switch {
+	case key.Matches(msg, k.Filter):
+		return m.startFilter("")
+	case key.Matches(msg, k.ClearFilter):
+		return m.clearFilter()
+	case key.Matches(msg, k.New):
+		return m.openCreate()
+	case key.Matches(msg, k.Edit):
+		return m.openEdit(t)
+	case key.Matches(msg, k.Toggle):
+		m.setStatus("")
+		return setEnabledCmd(m.cfg.Store, m.cfg.Actor, t, !t.Enabled)
+	case key.Matches(msg, k.Reveal):
+		m.toggleReveal(t)
+	case key.Matches(msg, k.Copy):
+		return m.copyText(t.Key, "the key of '"+t.Name+"'")
+	case key.Matches(msg, k.Delete):
+		m.target, m.state = t, screenDelete
+	case key.Matches(msg, k.Setup):
+		m.openPanel(screenSetup, t)
+	case key.Matches(msg, k.Detail):
+		return m.openDetail(t)
+	case key.Matches(msg, k.Catalog):
+		return m.openCatalog()
+	case key.Matches(msg, k.Help):
+		m.openHelp()
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	}
+	return nil
+}
+
+// moveKey handles the movement keys; it reports whether msg was one.
+func (m *Model) moveKey(msg tea.KeyMsg, k *tableKeys) bool {
+	page := m.tableRows(m.bodyHeight())
+	switch {
+	case key.Matches(msg, k.Up):
+		m.moveTo(m.list.cursor - 1)
+	case key.Matches(msg, k.Down):
+		m.moveTo(m.list.cursor + 1)
+	case key.Matches(msg, k.PageUp):
+		m.moveTo(m.list.cursor - page)
+	case key.Matches(msg, k.PageDown):
+		m.moveTo(m.list.cursor + page)
+	case key.Matches(msg, k.Home):
+		m.moveTo(0)
+	case key.Matches(msg, k.End):
+		m.moveTo(len(m.list.view) - 1)
+	default:
+		return false
+	}
+	return true
+}
+
+// onMouse scrolls with the wheel and selects a row on a click.
+func (m *Model) onMouse(msg tea.MouseMsg) {
+	if msg.Action != tea.MouseActionPress {
+		return
+	}
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		m.moveTo(m.list.cursor - 1)
+	case tea.MouseButtonWheelDown:
+		m.moveTo(m.list.cursor + 1)
+	case tea.MouseButtonLeft:
+		const firstRowY = 2 // header line, then column heads
+		if i := msg.Y - firstRowY; i >= 0 && i < m.tableRows(m.bodyHeight()) {
+			m.moveTo(m.list.offset + i)
+		}
+	}
+}
+
+// moveTo moves the cursor; a revealed key masks again when its row is
+// left.
+func (m *Model) moveTo(i int) {
+	m.list.moveTo(i)
+	m.afterMove()
+}
+
+func (m *Model) afterMove() {
+	if t, ok := m.list.selected(); !ok || t.ID != m.reveal {
+		m.reveal = 0
+	}
+}
+
+func (m *Model) toggleReveal(t model.Token) {
+	if m.reveal == t.ID {
+		m.reveal = 0
+		return
+	}
+	m.reveal = t.ID
+}
+
+// syncTableKeys enables the bindings that apply to the table now.
+func (m *Model) syncTableKeys() {
+	k := &m.keys.table
+	t, ok := m.list.selected()
+	for _, b := range []*key.Binding{&k.Edit, &k.Toggle, &k.Reveal, &k.Copy,
+		&k.Delete, &k.Setup, &k.Detail, &k.Up, &k.Down, &k.PageUp, &k.PageDown,
+		&k.Home, &k.End} {
+		b.SetEnabled(ok)
+	}
+	k.ClearFilter.SetEnabled(m.filterActive())
+	k.Toggle.SetHelp("t", "disable")
+	if ok && !t.Enabled {
+		k.Toggle.SetHelp("t", "enable")
+	}
+	k.Reveal.SetHelp("r", "reveal")
+	if ok && m.reveal == t.ID {
+		k.Reveal.SetHelp("r", "hide key")
+	}
+}
+
+// keyLines shows a revealed key under the table, broken anywhere when the
+// terminal is narrower than the key.
+func keyLines(k string, w int) []string {
+	return strings.Split(ansi.Hardwrap("Key: "+k, w, true), "\n")
+}

@@ -1,0 +1,296 @@
+// Package ui is Keyward's console: a Bubble Tea program over a Store.
+//
+// New builds one console (a tea.Model) for one terminal; Run runs it on
+// the local terminal. The SSH server runs one New per session with that
+// session's renderer and output.
+package ui
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"keyward/model"
+	"keyward/storage"
+)
+
+// DefaultBaseURL is where the gateway listens unless told otherwise.
+const DefaultBaseURL = "http://127.0.0.1:8080/v1"
+
+// Config is what the console needs from its caller.
+type Config struct {
+	Store    storage.Store
+	Actor    string // recorded in the audit log for every change made here
+	Operator string // shown in the header when not empty (SSH sessions)
+	BaseURL  string // the gateway's base URL for the set-up panel
+	// Renderer builds styles; nil means lipgloss.DefaultRenderer(). Each SSH
+	// session passes its own.
+	Renderer *lipgloss.Renderer
+	// Output receives OSC 52 copy sequences: the local terminal or the SSH
+	// session. nil turns OSC 52 off.
+	Output io.Writer
+	// SystemClipboard enables the system clipboard (false over SSH).
+	SystemClipboard bool
+	// Environ is the terminal side's environment ("KEY=value"), read for
+	// TMUX, STY and TERM to wrap or skip OSC 52. Run fills it from the
+	// process; an SSH session may pass the client's.
+	Environ []string
+	// Context ends the console's wait for store changes when it is done
+	// (an SSH session's context); nil means never.
+	Context context.Context
+	// Logger receives what the console does (never a key); nil discards.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Location is the time zone dates are shown in; nil means time.Local.
+	Location *time.Location
+}
+
+// screen is which screen has the keys.
+type screen int
+
+// The console's screens. Each has one update and one view method.
+const (
+	screenTable screen = iota
+	screenFilter
+	screenForm
+	screenDiscard
+	screenDelete
+	screenCreated
+	screenSetup
+	screenDetail
+	screenCatalog
+	screenCatalogAdd
+	screenCatalogRemove
+	screenPrice
+	screenHelp
+)
+
+// The smallest terminal the console draws in.
+const (
+	minWidth  = 40
+	minHeight = 10
+)
+
+// Model is one console. Create it with New; it implements tea.Model.
+type Model struct {
+	cfg    Config
+	st     Styles
+	keys   keyMaps
+	help   help.Model
+	state  screen
+	back   screen // where help returns to
+	width  int
+	height int
+
+	list    tokenList
+	loaded  bool
+	loading bool
+	again   bool // another reload was asked for while one ran
+	filter  textinput.Model
+	query   string // the filter text the view was last asked for
+	seq     uint64 // bumped on every filter change
+	reveal  uint64 // ID of the token whose key is shown, 0 for none
+	status  statusLine
+	catalog []model.CatalogModel
+
+	form    *tokenForm
+	target  model.Token // the token a panel or question is about
+	panel   panelState
+	spend   []model.DaySpend
+	cat     catalogState
+	price   *priceForm
+	helpTop int
+
+	sub    <-chan struct{}
+	cancel func()
+	done   <-chan struct{}
+}
+
+// statusLine is the footer's result or error line.
+type statusLine struct {
+	text  string
+	isErr bool
+}
+
+// New builds a console over cfg.Store and subscribes to its changes. Call
+// Close (or quit the program) to end the subscription.
+func New(cfg Config) *Model {
+	cfg = withDefaults(cfg)
+	st := newStyles(cfg.Renderer)
+	m := &Model{cfg: cfg, st: st, keys: newKeyMaps(), help: st.newHelp()}
+	m.filter = newInput(st, "name or key", 200)
+	m.filter.Prompt = "Filter: "
+	if cfg.Context != nil {
+		m.done = cfg.Context.Done()
+	}
+	m.sub, m.cancel = cfg.Store.Subscribe()
+	return m
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Renderer == nil {
+		cfg.Renderer = lipgloss.DefaultRenderer()
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	return cfg
+}
+
+// newInput makes a one-line text input drawn with the session's styles.
+func newInput(st Styles, placeholder string, limit int) textinput.Model {
+	in := textinput.New()
+	st.styleInput(&in)
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.CharLimit = limit
+	_ = in.Cursor.SetMode(cursor.CursorStatic) // a steady cursor needs no command
+	return in
+}
+
+// Close ends the store subscription. It is safe to call more than once.
+func (m *Model) Close() {
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+}
+
+// Init loads the tokens and the catalog and starts listening for changes.
+func (m *Model) Init() tea.Cmd {
+	m.loading = true
+	return tea.Batch(loadTokensCmd(m.cfg.Store, m.query), loadCatalogCmd(m.cfg.Store),
+		waitChangeCmd(m.sub, m.done))
+}
+
+// Update handles one message. Ctrl+C quits from anywhere at once; results
+// of store calls are handled whatever the screen; keys go to the screen
+// on top.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.KeyMsg:
+		if msg.Type == tea.KeyCtrlC && !msg.Paste {
+			return m, m.quit()
+		}
+	}
+	if cmd, ok := m.handleResult(msg); ok {
+		return m, cmd
+	}
+	return m, m.updateScreen(msg)
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.Close()
+	return tea.Quit
+}
+
+// updateScreen sends msg to the screen on top.
+func (m *Model) updateScreen(msg tea.Msg) tea.Cmd {
+	switch m.state {
+	case screenFilter:
+		return m.updateFilter(msg)
+	case screenForm:
+		return m.updateForm(msg)
+	case screenDiscard:
+		return m.updateDiscard(msg)
+	case screenDelete:
+		return m.updateDelete(msg)
+	case screenCreated, screenSetup, screenDetail:
+		return m.updatePanel(msg)
+	case screenCatalog:
+		return m.updateCatalog(msg)
+	case screenCatalogAdd:
+		return m.updateCatalogAdd(msg)
+	case screenCatalogRemove:
+		return m.updateCatalogRemove(msg)
+	case screenPrice:
+		return m.updatePrice(msg)
+	case screenHelp:
+		return m.updateHelp(msg)
+	default:
+		return m.updateTable(msg)
+	}
+}
+
+// View draws the screen on top, every line within the terminal's width.
+func (m *Model) View() string {
+	if m.width == 0 {
+		return "Loading…"
+	}
+	if m.width < minWidth || m.height < minHeight {
+		return m.viewTooSmall()
+	}
+	bh := m.bodyHeight()
+	body := m.viewBody(bh)
+	lines := make([]string, 0, m.height)
+	lines = append(lines, m.viewHeader())
+	lines = append(lines, clampLines(body, m.width, bh)...)
+	lines = append(lines, m.statusLines()...)
+	lines = append(lines, m.viewHelpLine())
+	return joinLines(clampLines(lines, m.width, m.height))
+}
+
+// viewBody draws the part between the header and the footer.
+func (m *Model) viewBody(h int) []string {
+	switch m.state {
+	case screenForm:
+		return m.viewForm(h)
+	case screenDiscard:
+		return m.viewDiscard(h)
+	case screenDelete:
+		return m.viewDelete(h)
+	case screenCreated:
+		return m.viewCreated(h)
+	case screenSetup:
+		return m.viewSetup(h)
+	case screenDetail:
+		return m.viewDetail(h)
+	case screenCatalog, screenCatalogAdd, screenCatalogRemove:
+		return m.viewCatalog(h)
+	case screenPrice:
+		return m.viewPrice(h)
+	case screenHelp:
+		return m.viewFullHelp(h)
+	default:
+		return m.viewTable(h)
+	}
+}
+
+// setStatus shows a result in the footer.
+func (m *Model) setStatus(text string) { m.status = statusLine{text: text} }
+
+// setError shows an error in the footer and logs it.
+func (m *Model) setError(err error) {
+	m.status = statusLine{text: errorText(err), isErr: true}
+	m.cfg.Logger.Warn("console", "error", err.Error())
+}
+
+// resize reflows every screen for a new terminal size.
+func (m *Model) resize(w, h int) {
+	m.width, m.height = w, h
+	m.help.Width = w
+	m.filter.Width = max(8, w-len(m.filter.Prompt)-2)
+	m.filter.SetCursor(m.filter.Position())
+	m.sizeInputs()
+	m.sizePriceInputs()
+}
