@@ -39,6 +39,8 @@ type chargeQueue struct {
 	done   chan struct{} // closed when run returns
 	abort  chan struct{} // closed when Close gives up waiting
 	lost   atomic.Int64  // charges dropped after failed commits
+	// commits counts batches committed, for the benchmarks.
+	commits atomic.Int64
 
 	mu     sync.RWMutex // guards closed against sends on a closed in
 	closed bool
@@ -169,6 +171,7 @@ func (q *chargeQueue) committed(batch []chargeItem) {
 			"token_name", it.name, "model", it.model,
 			"amount_nano", int64(it.amount), "amount_usd", it.amount.Decimal())
 	}
+	q.commits.Add(1)
 	q.nudge()
 	q.countSettled(len(batch))
 }

@@ -29,6 +29,7 @@ const (
 	DefaultMaxResponseBytes = 64 << 20 // JSON kept in memory to read usage
 	DefaultChargeLinger     = 2 * time.Millisecond
 	DefaultChargeBatch      = 512
+	DefaultDrainTimeout     = 10 * time.Minute
 	defaultNegativeTTL      = 5 * time.Second
 	defaultNegativeMax      = 4096
 )
@@ -60,6 +61,11 @@ type Config struct {
 	// ChargeBatch is the most charges one commit holds; 0 means
 	// DefaultChargeBatch.
 	ChargeBatch int
+	// DrainTimeout is how long a metered upstream call goes on after its
+	// client has left, so that it is read to its end and charged (a client
+	// cannot escape the charge by hanging up before the usage chunk); 0
+	// means DefaultDrainTimeout.
+	DrainTimeout time.Duration
 	// Transport reaches the upstream; nil means a tuned *http.Transport
 	// (keep-alives, many idle connections per host, no proxy from the
 	// environment).
@@ -79,13 +85,9 @@ type Gateway struct {
 	prices   *priceBook
 	watch    *watcher
 	charges  *chargeQueue
-	warned   sync.Map // model name -> struct{}: unpriced warning given
+	warned   sync.Map  // model name -> struct{}: unpriced warning given
+	bufs     sync.Pool // *[]byte copy buffers
 
-	// base outlives client requests so that a metered response is read to
-	// its end (and charged) even when the client goes away; Close cancels
-	// it.
-	base      context.Context
-	cancel    context.CancelFunc
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -103,14 +105,13 @@ func New(store storage.Store, cfg Config) (*Gateway, error) {
 	cfg = withDefaults(cfg)
 	g := &Gateway{cfg: cfg, store: store, log: cfg.Logger, upstream: base,
 		rt: cfg.Transport}
-	g.base, g.cancel = context.WithCancel(context.Background())
+	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	g.tokens = newTokenCache(store, cfg.Now, g.log)
 	g.prices = &priceBook{}
 	g.watch = newWatcher(store, g.refresh)
 	go g.watch.run()
 	if err := g.prices.load(store); err != nil {
 		g.watch.stop()
-		g.cancel()
 		return nil, fmt.Errorf("gateway: read the model catalog: %w", err)
 	}
 	g.charges = newChargeQueue(store, g.tokens, g.watch.nudge, g.log, cfg)
@@ -134,6 +135,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.ChargeBatch <= 0 {
 		cfg.ChargeBatch = DefaultChargeBatch
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = DefaultDrainTimeout
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport()
@@ -175,15 +179,14 @@ func (g *Gateway) refresh() {
 	}
 }
 
-// Close stops the change watcher, cancels upstream calls still running
-// (there are none after the HTTP server's Shutdown returned), and commits
-// every queued charge. It returns an error if ctx ends first or a charge
-// could not be committed. Call it after http.Server.Shutdown and before
-// closing the store.
+// Close stops the change watcher and commits every queued charge. It
+// returns an error if ctx ends first or a charge could not be committed.
+// Call it after http.Server.Shutdown has returned (so no request is still
+// running) and before closing the store; a request that still ends after
+// Close commits its charge directly.
 func (g *Gateway) Close(ctx context.Context) error {
 	g.closeOnce.Do(func() {
 		g.watch.stop()
-		g.cancel()
 		g.closeErr = g.charges.close(ctx)
 		if t, ok := g.rt.(interface{ CloseIdleConnections() }); ok {
 			t.CloseIdleConnections()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"time"
 
 	"keyward/model"
 )
@@ -66,8 +67,8 @@ func (g *Gateway) admitMetered(w http.ResponseWriter, r *http.Request,
 // that a client leaving early still pays for what the upstream did.
 func (g *Gateway) forwardMetered(w http.ResponseWriter, r *http.Request,
 	c *meteredCall) {
-	ctx, cancel := context.WithCancel(g.base)
-	defer cancel()
+	ctx, done := g.outliveClient(r.Context())
+	defer done()
 	up, err := g.upstreamRequest(ctx, r, bytes.NewReader(c.req.body),
 		int64(len(c.req.body)), true)
 	if err == nil {
@@ -83,6 +84,26 @@ func (g *Gateway) forwardMetered(w http.ResponseWriter, r *http.Request,
 	aerr := errUpstreamDown()
 	c.log.status, c.log.refusal = aerr.status, aerr.code
 	aerr.write(w)
+}
+
+// outliveClient returns a context for the upstream call that is not
+// canceled when the client leaves, but DrainTimeout after that; done
+// releases it.
+func (g *Gateway) outliveClient(client context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(client))
+	finished := make(chan struct{})
+	stop := context.AfterFunc(client, func() {
+		select {
+		case <-time.After(g.cfg.DrainTimeout):
+			cancel()
+		case <-finished:
+		}
+	})
+	return ctx, func() {
+		stop()
+		close(finished)
+		cancel()
+	}
 }
 
 // relayMetered relays the upstream's answer and charges its usage.

@@ -128,7 +128,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, body io.Reader,
 	defer func() { _ = resp.Body.Close() }()
 	l.status = resp.StatusCode
 	writeResponseHead(w, resp, true)
-	if err := copyFlush(newClientWriter(w), resp.Body); err != nil {
+	if err := g.copyFlush(newClientWriter(w), resp.Body); err != nil {
 		g.log.Warn("upstream answer cut short", "route", l.route, "err", err)
 	}
 }

@@ -112,7 +112,13 @@ func (g *Gateway) relayJSON(w http.ResponseWriter, resp *http.Response) (
 	writeResponseHead(w, resp, true)
 	cw := newClientWriter(w)
 	buf := &cappedBuffer{limit: g.cfg.MaxResponseBytes}
-	if _, err := io.Copy(io.MultiWriter(cw, buf), resp.Body); err != nil {
+	if n := resp.ContentLength; n > 0 && n <= g.cfg.MaxResponseBytes {
+		buf.head = make([]byte, 0, n)
+	}
+	copyBuf := g.bufs.Get().(*[]byte)
+	defer g.bufs.Put(copyBuf)
+	_, err := io.CopyBuffer(io.MultiWriter(cw, buf), resp.Body, *copyBuf)
+	if err != nil {
 		return model.Usage{}, false, &upstreamError{err: err}
 	}
 	if resp.StatusCode/100 != 2 {
@@ -124,8 +130,10 @@ func (g *Gateway) relayJSON(w http.ResponseWriter, resp *http.Response) (
 
 // copyFlush copies an unmetered answer, flushing after every read so
 // that streams pass through as they come.
-func copyFlush(cw *clientWriter, src io.Reader) error {
-	buf := make([]byte, 32<<10)
+func (g *Gateway) copyFlush(cw *clientWriter, src io.Reader) error {
+	pooled := g.bufs.Get().(*[]byte)
+	defer g.bufs.Put(pooled)
+	buf := *pooled
 	for !cw.gone() {
 		n, err := src.Read(buf)
 		if n > 0 {

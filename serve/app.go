@@ -82,7 +82,7 @@ func (a *app) start() error {
 // notRunning fails if another serve holds the database at path.
 func notRunning(path string) error {
 	if info, ok := storage.ReadServeInfo(path); ok {
-		return fmt.Errorf("keyward serve is already running on %s (process %d)",
+		return fmt.Errorf("already running on %s (process %d); stop it first",
 			path, info.PID)
 	}
 	return nil

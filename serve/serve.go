@@ -88,7 +88,9 @@ func run(opts options, exec ExecFunc, signals <-chan os.Signal, stdout, stderr i
 	a := &app{opts: opts, exec: exec, log: logger, stdout: stdout,
 		errs: make(chan error, 2)}
 	if err := a.start(); err != nil {
-		logger.Error("serve did not start", "err", err)
+		if opts.logPath != "" { // else the log is stderr: say it once
+			logger.Error("serve did not start", "err", err)
+		}
 		_, _ = fmt.Fprintf(stderr, "keyward serve: %v\n", err)
 		if stopErr := a.stop(); stopErr != nil {
 			_, _ = fmt.Fprintf(stderr, "keyward serve: %v\n", stopErr)

@@ -50,6 +50,10 @@ func loadOrCreateMasterKey(keyPath, dbPath string, fresh bool) ([]byte, []string
 			EnvMasterKey)
 	}
 	key, err = createMasterKey(keyPath)
+	if errors.Is(err, fs.ErrExist) {
+		// Another Keyward made it a moment ago: use that one.
+		key, err = readMasterKey(keyPath)
+	}
 	return key, nil, err
 }
 
@@ -119,7 +123,12 @@ func writeNew(path string, data []byte) error {
 	return err
 }
 
+// keyWriteError explains a failure to write the key file, keeping
+// fs.ErrExist visible to errors.Is.
 func keyWriteError(keyPath string, err error) error {
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("write master key %s: %w", keyPath, err)
+	}
 	if isReadOnlyErr(err) {
 		return fmt.Errorf("write master key %s: %w: %v", keyPath, ErrReadOnly, err)
 	}
@@ -185,7 +194,10 @@ func (db *DB) unseal(id uint64, sealed []byte) (string, error) {
 	if len(sealed) < nonceLen+db.aead.Overhead() {
 		return "", fmt.Errorf("token %d: %w: sealed key is too short", id, ErrCorrupt)
 	}
-	plain, err := db.aead.Open(nil, sealed[:nonceLen], sealed[nonceLen:], idBytes(id))
+	var buf [64]byte // room for a key, so that only the string allocates
+	var ad [8]byte
+	binary.BigEndian.PutUint64(ad[:], id)
+	plain, err := db.aead.Open(buf[:0], sealed[:nonceLen], sealed[nonceLen:], ad[:])
 	if err != nil {
 		return "", fmt.Errorf("token %d: %w: its sealed key fails authentication "+
 			"(the record is damaged or was moved)", id, ErrCorrupt)

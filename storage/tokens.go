@@ -132,7 +132,7 @@ func (db *DB) List() ([]model.Token, error) {
 // listIn decodes every token, newest (highest ID) first.
 func (db *DB) listIn(tx *bolt.Tx) ([]model.Token, error) {
 	b := tx.Bucket(bucketTokens)
-	out := make([]model.Token, 0, min(b.Sequence(), 4096))
+	out := make([]model.Token, 0, b.Stats().KeyN)
 	c := b.Cursor()
 	for k, v := c.Last(); k != nil; k, v = c.Prev() {
 		id := binary.BigEndian.Uint64(k)
@@ -239,8 +239,11 @@ func (db *DB) SetEnabled(actor string, id uint64, enabled bool) (model.Token, er
 		}
 		return true, db.saveChange(tx, actor, action, &tok, sealed, diffToken(old, tok, false))
 	})
+	if err != nil && enabled {
+		return model.Token{}, fmt.Errorf("enable token %d: %w", id, err)
+	}
 	if err != nil {
-		return model.Token{}, fmt.Errorf("set token %d enabled=%t: %w", id, enabled, err)
+		return model.Token{}, fmt.Errorf("disable token %d: %w", id, err)
 	}
 	return tok, nil
 }

@@ -46,8 +46,9 @@ func loadCatalogCmd(st storage.Store) tea.Cmd {
 }
 
 // waitChangeCmd waits for the next change signal, or for the session to
-// end.
-func waitChangeCmd(ch <-chan struct{}, done <-chan struct{}) tea.Cmd {
+// end, when it ends the subscription itself: a session that drops never
+// gets to quit.
+func waitChangeCmd(ch <-chan struct{}, done <-chan struct{}, cancel func()) tea.Cmd {
 	if ch == nil {
 		return nil
 	}
@@ -59,6 +60,9 @@ func waitChangeCmd(ch <-chan struct{}, done <-chan struct{}) tea.Cmd {
 			}
 			return storeChangedMsg{}
 		case <-done:
+			if cancel != nil {
+				cancel()
+			}
 			return storeGoneMsg{}
 		}
 	}

@@ -59,7 +59,7 @@ type formValues struct {
 	models    []string
 }
 
-func newTokenForm(st Styles, catalog []model.CatalogModel, t model.Token) *tokenForm {
+func newTokenForm(st styles, catalog []model.CatalogModel, t model.Token) *tokenForm {
 	f := &tokenForm{orig: t, unlimited: t.Unlimited || t.ID == 0}
 	f.name = newInput(st, "a name people will recognise", model.MaxNameLen)
 	f.name.SetValue(t.Name)

@@ -199,10 +199,14 @@ func mustCreate(t testing.TB, st storage.Store, spec model.Spec) model.Token {
 // maskRe finds masked keys, whose last four characters are random.
 var maskRe = regexp.MustCompile(`sk-\*\*\*\*[0-9A-Za-z]{4}`)
 
+// chaRe finds the cursor moves that keep ambiguous-width names aligned.
+var chaRe = regexp.MustCompile(`\x1b\[[0-9]+G`)
+
 // stable replaces what changes from run to run (the random key endings)
 // and trims trailing spaces, for golden files.
 func stable(s string) string {
 	s = maskRe.ReplaceAllString(s, "sk-****WXYZ")
+	s = chaRe.ReplaceAllString(s, "")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")

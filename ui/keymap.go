@@ -11,10 +11,10 @@ func bind(keys []string, help, desc string) key.Binding {
 
 // tableKeys are the token table's keys.
 type tableKeys struct {
-	Up, Down, PageUp, PageDown, Home, End key.Binding
-	Filter, ClearFilter, New, Edit, Toggle  key.Binding
-	Reveal, Copy, Delete, Setup, Detail     key.Binding
-	Catalog, Help, Quit                     key.Binding
+	Up, Down, PageUp, PageDown, Home, End  key.Binding
+	Filter, ClearFilter, New, Edit, Toggle key.Binding
+	Reveal, Copy, Delete, Setup, Detail    key.Binding
+	Catalog, Help, Quit                    key.Binding
 }
 
 func newTableKeys() tableKeys {
@@ -114,7 +114,7 @@ func newConfirmKeys() confirmKeys {
 	}
 }
 
-func (k confirmKeys) ShortHelp() []key.Binding    { return []key.Binding{k.Yes, k.No} }
+func (k confirmKeys) ShortHelp() []key.Binding  { return []key.Binding{k.Yes, k.No} }
 func (k confirmKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
 
 // panelKeys serve the read-only screens: the new key, the set-up panel and
@@ -214,7 +214,7 @@ func newHelpKeys() helpKeys {
 	}
 }
 
-func (k helpKeys) ShortHelp() []key.Binding    { return []key.Binding{k.Close, k.Quit} }
+func (k helpKeys) ShortHelp() []key.Binding  { return []key.Binding{k.Close, k.Quit} }
 func (k helpKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
 
 // keyMaps gathers one key map per screen.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -296,7 +297,7 @@ func TestLiveRefreshBetweenConsoles(t *testing.T) {
 	hb.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	hb.run(loadTokensCmd(st, ""))
 	hb.press("down") // tok-01
-	wait := waitChangeCmd(b.sub, nil)
+	wait := waitChangeCmd(b.sub, nil, nil)
 	ha := &harness{t: t, m: a}
 	ha.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	ha.run(loadTokensCmd(st, ""))
@@ -318,5 +319,27 @@ func TestLiveRefreshBetweenConsoles(t *testing.T) {
 	}
 	if !strings.Contains(b.View(), "from-a") || selectedName(hb) != "tok-01" {
 		t.Errorf("the other console: selected %q\n%s", selectedName(hb), b.View())
+	}
+}
+
+func TestSessionEndStopsTheSubscription(t *testing.T) {
+	st := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := testConfig(st, nil)
+	cfg.Context = ctx
+	m := New(cfg)
+	ch := m.sub
+	wait := waitChangeCmd(m.sub, m.done, m.cancel)
+	cancel()
+	if msg := wait(); msg != (storeGoneMsg{}) {
+		t.Fatalf("wait returned %T after the session ended", msg)
+	}
+	select {
+	case _, ok := <-ch:
+		if ok {
+			t.Error("the subscription still delivers signals")
+		}
+	default:
+		t.Error("the subscription channel is still open")
 	}
 }

@@ -30,7 +30,7 @@ type modelPicker struct {
 	err    string
 }
 
-func newPicker(st Styles, catalog []model.CatalogModel, chosen []string) modelPicker {
+func newPicker(st styles, catalog []model.CatalogModel, chosen []string) modelPicker {
 	p := modelPicker{known: map[string]bool{}, ticked: map[string]bool{}}
 	for _, c := range catalog {
 		p.addName(c.Name)
@@ -141,7 +141,7 @@ func (p *modelPicker) summary() string {
 
 // viewList draws up to h items; it returns the lines and which line holds
 // the cursor.
-func (p *modelPicker) viewList(st Styles, h int, focused bool) ([]string, int) {
+func (p *modelPicker) viewList(st styles, h int, focused bool) ([]string, int) {
 	if len(p.items) == 0 {
 		return []string{st.Faint.Render("    (the catalog is empty: type a model name)")}, 0
 	}
@@ -155,7 +155,7 @@ func (p *modelPicker) viewList(st Styles, h int, focused bool) ([]string, int) {
 	return lines, p.cursor - top
 }
 
-func (p *modelPicker) itemLine(st Styles, i int, cur bool) string {
+func (p *modelPicker) itemLine(st styles, i int, cur bool) string {
 	it := p.items[i]
 	box := "[ ] "
 	if p.ticked[it.name] {

@@ -19,7 +19,7 @@ func (m *Model) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		m.onFiltered(msg)
 	case storeChangedMsg:
 		return tea.Batch(m.reload(), loadCatalogCmd(m.cfg.Store),
-			waitChangeCmd(m.sub, m.done)), true
+			waitChangeCmd(m.sub, m.done, m.cancel)), true
 	case storeGoneMsg:
 		m.sub = nil
 	case catalogLoadedMsg:

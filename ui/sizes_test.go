@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -165,3 +166,19 @@ func TestColumnsShareWidth(t *testing.T) {
 	}
 }
 
+func TestAbsoluteMovesAfterWideCells(t *testing.T) {
+	c := tableColumns(80)
+	m := New(testConfig(openStore(t), nil))
+	defer m.Close()
+	row := m.tokenRow(c, model.Token{Name: "💇🏻‍♀️ops", Unlimited: true, Enabled: true,
+		Key: "sk-0123456789"}, false)
+	status := fmt.Sprintf("\x1b[%dG", markerW+c.name+c.gap+1)
+	if !strings.Contains(row, status) {
+		t.Errorf("no move to the Status column (%q) in %q", status, row)
+	}
+	plain := m.tokenRow(c, model.Token{Name: "ascii", Limit: 1, Enabled: true,
+		Key: "sk-0123456789"}, false)
+	if strings.Contains(plain, "\x1b[") {
+		t.Errorf("an ASCII row has cursor moves: %q", plain)
+	}
+}

@@ -6,11 +6,11 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// Styles holds every style the console draws with. It is built from one
+// styles holds every style the console draws with. It is built from one
 // lipgloss.Renderer so that each SSH session renders with its own client's
 // colour profile. Colour only ever adds to words and markers: with NO_COLOR
 // or TERM=dumb the renderer drops it and nothing is lost.
-type Styles struct {
+type styles struct {
 	Title     lipgloss.Style
 	HeaderDim lipgloss.Style
 	ColHead   lipgloss.Style
@@ -31,13 +31,13 @@ type Styles struct {
 }
 
 // newStyles builds the console's styles from r.
-func newStyles(r *lipgloss.Renderer) Styles {
+func newStyles(r *lipgloss.Renderer) styles {
 	accent := lipgloss.AdaptiveColor{Light: "#5A3FC0", Dark: "#A78BFA"}
 	dim := lipgloss.AdaptiveColor{Light: "#6B6B6B", Dark: "#9A9A9A"}
 	green := lipgloss.AdaptiveColor{Light: "#1B7F3B", Dark: "#4ADE80"}
 	red := lipgloss.AdaptiveColor{Light: "#B42318", Dark: "#F87171"}
 	amber := lipgloss.AdaptiveColor{Light: "#9A5B00", Dark: "#FBBF24"}
-	s := Styles{
+	s := styles{
 		Title:     r.NewStyle().Bold(true).Foreground(accent),
 		HeaderDim: r.NewStyle().Foreground(dim),
 		ColHead:   r.NewStyle().Bold(true).Underline(true),
@@ -70,7 +70,7 @@ func newStyles(r *lipgloss.Renderer) Styles {
 // styleInput points every style of a text input at the session's renderer
 // (bubbles defaults use the process-wide one) and makes the cursor steady,
 // which keeps frames still over SSH and in tests.
-func (s Styles) styleInput(in *textinput.Model) {
+func (s styles) styleInput(in *textinput.Model) {
 	in.PromptStyle = s.Label
 	in.TextStyle = s.Plain
 	in.PlaceholderStyle = s.Faint
@@ -80,7 +80,7 @@ func (s Styles) styleInput(in *textinput.Model) {
 }
 
 // newHelp returns a help view drawn with the session's styles.
-func (s Styles) newHelp() help.Model {
+func (s styles) newHelp() help.Model {
 	h := help.New()
 	h.Styles = s.Help
 	h.ShortSeparator = " · "

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -27,6 +28,18 @@ const (
 // columns are the table's column widths; 0 hides a column.
 type columns struct {
 	gap, name, status, quota, key, created int
+}
+
+// widths lists the widths of the columns shown, left to right.
+func (c columns) widths() []int {
+	w := []int{c.name, c.status, c.quota}
+	if c.key > 0 {
+		w = append(w, c.key)
+	}
+	if c.created > 0 {
+		w = append(w, c.created)
+	}
+	return w
 }
 
 // tableColumns shares width among the columns: Status, Key and Created are
@@ -59,7 +72,7 @@ func (m *Model) tableRows(h int) int {
 
 // revealLines is how many lines the revealed key takes under the table.
 func (m *Model) revealLines() int {
-	if t, ok := m.list.selected(); ok && m.reveal == t.ID {
+	if t, ok := m.list.selected(); ok && m.revealed(t) {
 		return len(keyLines(t.Key, m.width))
 	}
 	return 0
@@ -112,7 +125,7 @@ func (m *Model) headRow(c columns) string {
 	if c.created > 0 {
 		cols = append(cols, fit("Created", c.created))
 	}
-	return strings.Repeat(" ", markerW) + strings.Join(cols, strings.Repeat(" ", c.gap))
+	return strings.Repeat(" ", markerW) + joinCols(cols, c.widths(), c.gap)
 }
 
 // tokenRow draws one token. The selected row gets a marker as well as
@@ -131,7 +144,7 @@ func (m *Model) tokenRow(c columns, t model.Token, selected bool) string {
 		created := t.CreatedAt.In(m.cfg.Location).Format(createdLayout)
 		cols = append(cols, fit(created, c.created))
 	}
-	line := strings.Join(cols, strings.Repeat(" ", c.gap))
+	line := joinCols(cols, c.widths(), c.gap)
 	if selected {
 		return m.st.Selected.Render(selMarker + line)
 	}
@@ -148,9 +161,41 @@ func (m *Model) statusStyle(t model.Token) lipgloss.Style {
 	return m.st.Enabled
 }
 
+// joinCols lays cells out after the row marker at their widths, gap
+// apart. After a cell holding non-ASCII text the next one starts with an
+// absolute cursor move (CHA): terminals disagree on the width of some emoji
+// sequences (tmux counts a skin tone and a gender sign separately) and of
+// ambiguous-width symbols, and the move keeps the columns aligned anyway.
+func joinCols(cols []string, widths []int, gap int) string {
+	var b strings.Builder
+	pos, wide := markerW, false
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(strings.Repeat(" ", gap))
+			pos += gap
+			if wide {
+				fmt.Fprintf(&b, "\x1b[%dG", pos+1)
+			}
+		}
+		b.WriteString(c)
+		pos += widths[i]
+		wide = !isASCII(c)
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // keyText is the key as the table shows it: masked unless revealed.
 func (m *Model) keyText(t model.Token) string {
-	if m.reveal == t.ID {
+	if m.revealed(t) {
 		return t.Key
 	}
 	return keys.Mask(t.Key)
@@ -287,6 +332,9 @@ func (m *Model) afterMove() {
 	}
 }
 
+// revealed reports whether t's key is shown in full.
+func (m *Model) revealed(t model.Token) bool { return m.reveal != 0 && m.reveal == t.ID }
+
 func (m *Model) toggleReveal(t model.Token) {
 	if m.reveal == t.ID {
 		m.reveal = 0
@@ -310,7 +358,7 @@ func (m *Model) syncTableKeys() {
 		k.Toggle.SetHelp("t", "enable")
 	}
 	k.Reveal.SetHelp("r", "reveal")
-	if ok && m.reveal == t.ID {
+	if ok && m.revealed(t) {
 		k.Reveal.SetHelp("r", "hide key")
 	}
 }

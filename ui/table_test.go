@@ -81,6 +81,24 @@ func TestMovement(t *testing.T) {
 	}
 }
 
+func TestKeysArrivingTogether(t *testing.T) {
+	st := openStore(t)
+	seed(t, st, 5)
+	h := newHarness(t, st, 80, 24)
+	h.send(keyMsg("jj")) // two presses read at once
+	if got := selectedName(h); got != "tok-02" {
+		t.Errorf("\"jj\" in one read selects %q, want tok-02", got)
+	}
+	h.send(keyMsg("rn")) // reveal, then a new token
+	if h.m.state != screenForm {
+		t.Fatalf("\"rn\" in one read did not open the form")
+	}
+	h.send(keyMsg("ab"))
+	if got := h.m.form.name.Value(); got != "ab" {
+		t.Errorf("text arriving together in a field: %q", got)
+	}
+}
+
 func TestMouseWheelAndClick(t *testing.T) {
 	st := openStore(t)
 	seed(t, st, 5)

@@ -82,7 +82,7 @@ const (
 // Model is one console. Create it with New; it implements tea.Model.
 type Model struct {
 	cfg    Config
-	st     Styles
+	st     styles
 	keys   keyMaps
 	help   help.Model
 	state  screen
@@ -155,7 +155,7 @@ func withDefaults(cfg Config) Config {
 }
 
 // newInput makes a one-line text input drawn with the session's styles.
-func newInput(st Styles, placeholder string, limit int) textinput.Model {
+func newInput(st styles, placeholder string, limit int) textinput.Model {
 	in := textinput.New()
 	st.styleInput(&in)
 	in.Prompt = ""
@@ -177,7 +177,7 @@ func (m *Model) Close() {
 func (m *Model) Init() tea.Cmd {
 	m.loading = true
 	return tea.Batch(loadTokensCmd(m.cfg.Store, m.query), loadCatalogCmd(m.cfg.Store),
-		waitChangeCmd(m.sub, m.done))
+		waitChangeCmd(m.sub, m.done, m.cancel))
 }
 
 // Update handles one message. Ctrl+C quits from anywhere at once; results
@@ -192,11 +192,35 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Type == tea.KeyCtrlC && !msg.Paste {
 			return m, m.quit()
 		}
+		if msg.Type == tea.KeyRunes && !msg.Paste && len(msg.Runes) > 1 && !m.typing() {
+			return m, m.splitKeys(msg)
+		}
 	}
 	if cmd, ok := m.handleResult(msg); ok {
 		return m, cmd
 	}
 	return m, m.updateScreen(msg)
+}
+
+// typing reports whether a text field has the keys, so that several
+// characters arriving together are text rather than commands.
+func (m *Model) typing() bool {
+	switch m.state {
+	case screenFilter, screenForm, screenCatalogAdd, screenPrice:
+		return true
+	}
+	return false
+}
+
+// splitKeys handles keys that arrived in one read (fast typing, a slow
+// SSH link, tmux send-keys) one by one, as they were pressed.
+func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(msg.Runes))
+	for _, r := range msg.Runes {
+		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) quit() tea.Cmd {

@@ -1,0 +1,203 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"keyward/gateway/internal/loadgen"
+	"keyward/model"
+	"keyward/storage"
+)
+
+// benchCompletion is the fake upstream's fixed answer.
+const benchCompletion = `{"id":"chatcmpl-1","object":"chat.completion","created":1,` +
+	`"model":"m1","choices":[{"index":0,"message":{"role":"assistant",` +
+	`"content":"Hello there, how can I help?"},"finish_reason":"stop"}],` +
+	`"usage":{"prompt_tokens":12,"completion_tokens":8,"total_tokens":20}}`
+
+// benchUpstream answers every request with benchCompletion after delay
+// (the model's time to answer; zero for a server that does no work).
+func benchUpstream(b *testing.B, delay time.Duration) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, benchCompletion)
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// benchGateway starts a gateway over a real store in front of upstream and
+// returns its URL and a key for an unlimited token.
+func benchGateway(b *testing.B, upstream string) (string, string) {
+	db := openStore(b)
+	tok, err := db.Create("bench", model.Spec{Name: "bench", Unlimited: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gw, err := New(db, Config{Upstream: upstream + "/v1",
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler())
+	b.Cleanup(func() {
+		srv.Close()
+		_ = gw.Close(context.Background())
+	})
+	return srv.URL, tok.Key
+}
+
+// BenchmarkGatewayVsDirect measures, in one run, the same chat request
+// sent to a fake upstream that does no work, directly and through the
+// gateway, at 1, 16 and 128 concurrent clients. b.N requests go each way,
+// in alternating rounds so that both see the same machine noise. Run it
+// with a fixed count, e.g. -benchtime=20000x. This is the worst case for
+// a proxy: the upstream costs nothing, so the gateway's own work is all
+// there is to see.
+func BenchmarkGatewayVsDirect(b *testing.B) {
+	for _, c := range []int{1, 16, 128} {
+		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) { benchPair(b, c, 0) })
+	}
+}
+
+// BenchmarkGatewayVsDirectSlowUpstream is the same with an upstream that
+// takes 50 ms to answer, as a small model on a local server might. Run
+// it with a small fixed count, e.g. -benchtime=256x.
+func BenchmarkGatewayVsDirectSlowUpstream(b *testing.B) {
+	for _, c := range []int{1, 16, 128} {
+		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) {
+			benchPair(b, c, 50*time.Millisecond)
+		})
+	}
+}
+
+func benchPair(b *testing.B, clients int, delay time.Duration) {
+	up := benchUpstream(b, delay)
+	gwURL, key := benchGateway(b, up.URL)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 1024,
+		MaxIdleConnsPerHost: 1024}}
+	b.Cleanup(client.CloseIdleConnections)
+	newReq := func(base string) func(context.Context) *http.Request {
+		return func(ctx context.Context) *http.Request {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost,
+				base+"/v1/chat/completions", strings.NewReader(chatBody("m1")))
+			req.Header.Set("Authorization", "Bearer "+key)
+			req.Header.Set("Content-Type", "application/json")
+			return req
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	direct, viaGW := newReq(up.URL), newReq(gwURL)
+	warm := max(clients, 200)
+	if delay > 0 {
+		warm = clients
+	}
+	loadgen.Run(ctx, client, clients, warm, direct) // open the connections
+	loadgen.Run(ctx, client, clients, warm, viaGW)
+	const rounds = 4
+	var d, g loadgen.Result
+	b.ResetTimer()
+	for range rounds {
+		d = merge(d, loadgen.Run(ctx, client, clients, max(1, b.N/rounds), direct))
+		g = merge(g, loadgen.Run(ctx, client, clients, max(1, b.N/rounds), viaGW))
+	}
+	b.StopTimer()
+	if d.Errors+g.Errors > 0 {
+		b.Fatalf("%d direct and %d gateway requests failed", d.Errors, g.Errors)
+	}
+	report(b, d, g)
+}
+
+// merge adds one round's result to the totals.
+func merge(total, r loadgen.Result) loadgen.Result {
+	total.Latencies = append(total.Latencies, r.Latencies...)
+	slices.Sort(total.Latencies)
+	total.Errors += r.Errors
+	total.Elapsed += r.Elapsed
+	return total
+}
+
+// report writes both sides' figures and the gateway's cost.
+func report(b *testing.B, d, g loadgen.Result) {
+	us := func(t time.Duration) float64 { return float64(t) / float64(time.Microsecond) }
+	b.ReportMetric(us(d.Quantile(0.5)), "direct-p50-us")
+	b.ReportMetric(us(d.Quantile(0.99)), "direct-p99-us")
+	b.ReportMetric(us(g.Quantile(0.5)), "gw-p50-us")
+	b.ReportMetric(us(g.Quantile(0.99)), "gw-p99-us")
+	b.ReportMetric(us(g.Quantile(0.5)-d.Quantile(0.5)), "added-p50-us")
+	b.ReportMetric(us(g.Quantile(0.99)-d.Quantile(0.99)), "added-p99-us")
+	b.ReportMetric(d.PerSecond(), "direct-req/s")
+	b.ReportMetric(g.PerSecond(), "gw-req/s")
+	b.ReportMetric(100*g.PerSecond()/max(d.PerSecond(), 1), "gw/direct-%")
+}
+
+// BenchmarkChargeGroupCommit queues b.N charges from many goroutines
+// into the gateway's charge writer over a real store and waits until all
+// are committed: charges per second with group commit.
+func BenchmarkChargeGroupCommit(b *testing.B) {
+	db := openStore(b)
+	ids := benchTokens(b, db, 16)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	cfg := withDefaults(Config{Upstream: "http://127.0.0.1:1/v1", Logger: log})
+	q := newChargeQueue(db, newTokenCache(db, time.Now, log), func() {}, log, cfg)
+	go q.run()
+	b.SetParallelism(64)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			q.enqueue(chargeItem{tokenID: ids[i%len(ids)], amount: 1000, at: time.Now()})
+		}
+	})
+	if err := q.close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "charges/s")
+	b.ReportMetric(float64(b.N)/float64(max(1, q.commits.Load())), "charges/commit")
+}
+
+// BenchmarkChargeOneByOne is the baseline: one Store.Charge (one commit)
+// per charge.
+func BenchmarkChargeOneByOne(b *testing.B) {
+	db := openStore(b)
+	ids := benchTokens(b, db, 16)
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		if _, err := db.Charge(ids[i%len(ids)], 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "charges/s")
+}
+
+// benchTokens creates n unlimited tokens.
+func benchTokens(b *testing.B, db *storage.DB, n int) []uint64 {
+	ids := make([]uint64, n)
+	for i := range ids {
+		tok, err := db.Create("bench", model.Spec{Name: fmt.Sprintf("t%d", i),
+			Unlimited: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = tok.ID
+	}
+	return ids
+}
