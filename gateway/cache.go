@@ -145,8 +145,40 @@ func (c *tokenCache) refresh() {
 	}
 	c.mu.Unlock()
 
+	fresh, gone := c.read(seen)
+	c.apply(fresh, gone, seen)
+}
+
+// listAbove is the number of cached tokens above which a refresh reads
+// every token in one List instead of one Get per cached token.
+const listAbove = 32
+
+// read re-reads the tokens in seen, reporting those the store no longer
+// has. On a store error the cached copies are kept.
+func (c *tokenCache) read(seen map[uint64]model.Money) (map[uint64]model.Token,
+	[]uint64) {
 	fresh := make(map[uint64]model.Token, len(seen))
 	var gone []uint64
+	if len(seen) > listAbove {
+		all, err := c.store.List()
+		if err != nil {
+			c.log.Error("re-read the cached tokens; keeping the cached copies",
+				"err", err)
+			return fresh, nil
+		}
+		for _, tok := range all {
+			if _, ok := seen[tok.ID]; ok {
+				tok.Key = ""
+				fresh[tok.ID] = tok
+			}
+		}
+		for id := range seen {
+			if _, ok := fresh[id]; !ok {
+				gone = append(gone, id)
+			}
+		}
+		return fresh, gone
+	}
 	for id := range seen {
 		tok, err := c.store.Get(id)
 		switch {
@@ -160,13 +192,14 @@ func (c *tokenCache) refresh() {
 			fresh[id] = tok
 		}
 	}
-	c.apply(fresh, gone, seen)
+	return fresh, gone
 }
 
 // apply installs what refresh read. Charges settled before the refresh
-// began are now in Used. One settled after it began may be counted twice
-// (in Used and in committed) until the refresh that the charge writer's
-// nudge brings, milliseconds later: an error on the side of refusing.
+// began are now in Used. The watcher does not refresh while a batch is
+// being committed, so a charge cannot be in Used without being settled;
+// were one counted twice anyway, the refresh that the charge writer's
+// nudge brings would correct it: an error on the side of refusing.
 func (c *tokenCache) apply(fresh map[uint64]model.Token, gone []uint64,
 	seen map[uint64]model.Money) {
 	c.mu.Lock()

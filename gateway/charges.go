@@ -41,6 +41,9 @@ type chargeQueue struct {
 	lost   atomic.Int64  // charges dropped after failed commits
 	// commits counts batches committed, for the benchmarks.
 	commits atomic.Int64
+	// committing is true from a commit's start until its charges are
+	// settled in the token cache; the watcher skips store signals then.
+	committing atomic.Bool
 
 	mu     sync.RWMutex // guards closed against sends on a closed in
 	closed bool
@@ -130,13 +133,17 @@ func (q *chargeQueue) drain(batch []chargeItem) []chargeItem {
 func (q *chargeQueue) commit(batch []chargeItem) {
 	pause := 10 * time.Millisecond
 	for {
+		q.committing.Store(true)
 		err := q.store.ChargeBatch(mergeCharges(batch))
-		if err == nil {
+		switch {
+		case err == nil:
 			q.committed(batch)
-			return
-		}
-		if errors.Is(err, storage.ErrClosed) {
+		case errors.Is(err, storage.ErrClosed):
 			q.dropped(batch, err)
+		}
+		q.committing.Store(false)
+		q.nudge()
+		if err == nil || errors.Is(err, storage.ErrClosed) {
 			return
 		}
 		q.log.Error("commit charges; will retry", "charges", len(batch),
@@ -172,7 +179,6 @@ func (q *chargeQueue) committed(batch []chargeItem) {
 			"amount_nano", int64(it.amount), "amount_usd", it.amount.Decimal())
 	}
 	q.commits.Add(1)
-	q.nudge()
 	q.countSettled(len(batch))
 }
 

@@ -109,12 +109,13 @@ func New(store storage.Store, cfg Config) (*Gateway, error) {
 	g.tokens = newTokenCache(store, cfg.Now, g.log)
 	g.prices = &priceBook{}
 	g.watch = newWatcher(store, g.refresh)
+	g.charges = newChargeQueue(store, g.tokens, g.watch.nudge, g.log, cfg)
+	g.watch.busy = g.charges.committing.Load
 	go g.watch.run()
 	if err := g.prices.load(store); err != nil {
 		g.watch.stop()
 		return nil, fmt.Errorf("gateway: read the model catalog: %w", err)
 	}
-	g.charges = newChargeQueue(store, g.tokens, g.watch.nudge, g.log, cfg)
 	go g.charges.run()
 	return g, nil
 }

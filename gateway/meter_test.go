@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -372,5 +373,47 @@ func TestPriceChangeApplies(t *testing.T) {
 		Output: fakeCompletion})
 	if used := e.used(tok.ID); used != want || want == 0 {
 		t.Errorf("Used %d, want %d", used, want)
+	}
+}
+
+// TestManyCachedTokens takes the List path of a refresh (more than
+// listAbove tokens cached) through a disable and a delete.
+func TestManyCachedTokens(t *testing.T) {
+	e := newEnv(t)
+	toks := make([]model.Token, listAbove+8)
+	for i := range toks {
+		toks[i] = e.token(model.Spec{Name: fmt.Sprintf("t%d", i), Limit: model.Dollar})
+		if resp, _ := e.do(http.MethodPost, "/v1/embeddings", toks[i].Key,
+			`{"model":"m1"}`); resp.StatusCode != 200 {
+			t.Fatalf("token %d: %d", i, resp.StatusCode)
+		}
+	}
+	e.settle()
+	// Refreshes run one after another: once one that began after this
+	// price change is done, every refresh made with fewer tokens is too.
+	_ = e.db.SetPrice("t", "zz", ptr(testPrice()))
+	e.sawPrice("zz")
+	gets := e.store.get("Get")
+	off, gone := toks[3], toks[7]
+	if _, err := e.db.SetEnabled("t", off.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Delete("t", gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.sawToken(off.ID)
+	e.sawToken(gone.ID)
+	for _, tc := range []struct {
+		tok  model.Token
+		want int
+	}{{off, 401}, {gone, 401}, {toks[0], 200}} {
+		if resp, _ := e.do(http.MethodPost, "/v1/embeddings", tc.tok.Key,
+			`{"model":"m1"}`); resp.StatusCode != tc.want {
+			t.Errorf("token %d: %d, want %d", tc.tok.ID, resp.StatusCode, tc.want)
+		}
+	}
+	if n := e.store.get("Get") - gets; n != 0 {
+		t.Errorf("refreshes made %d Get calls; with %d tokens cached they should List",
+			n, len(toks))
 	}
 }

@@ -8,14 +8,18 @@ import (
 )
 
 // watcher calls refresh after every change the store signals, and after
-// every nudge (the charge writer nudges after settling a batch, so that
-// a refresh which raced the commit is followed by one that did not).
+// every nudge. The charge writer nudges after each batch it settles, and
+// while it commits (busy) store signals are skipped: the nudge that
+// follows the commit covers them, one refresh per batch instead of two,
+// and no refresh reads a batch's charges before they are settled in the
+// cache. A change made during a commit is thus seen one commit later.
 // Each finished refresh closes tick, so that tests can wait for the
 // gateway to have seen a change instead of sleeping.
 type watcher struct {
 	ch      <-chan struct{}
 	cancel  func()
 	refresh func()
+	busy    func() bool
 	done    chan struct{}
 	pokes   chan struct{}
 
@@ -28,6 +32,7 @@ type watcher struct {
 func newWatcher(store storage.Store, refresh func()) *watcher {
 	ch, cancel := store.Subscribe()
 	return &watcher{ch: ch, cancel: cancel, refresh: refresh,
+		busy: func() bool { return false },
 		done: make(chan struct{}), pokes: make(chan struct{}, 1),
 		tick: make(chan struct{})}
 }
@@ -48,6 +53,9 @@ func (w *watcher) run() {
 		case _, ok := <-w.ch:
 			if !ok {
 				return
+			}
+			if w.busy() {
+				continue
 			}
 		case <-w.pokes:
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
@@ -25,9 +26,19 @@ type watchedConn struct {
 	net.Conn
 	host      string
 	server    *Server
+	grace     time.Time // the login must be done by then
 	attempted atomic.Bool
 	loggedIn  atomic.Bool
 	once      sync.Once
+}
+
+// SetDeadline keeps a connection that has not logged in from living past
+// its login grace time, whatever idle deadline the ssh package asks for.
+func (c *watchedConn) SetDeadline(t time.Time) error {
+	if !c.loggedIn.Load() && (t.IsZero() || t.After(c.grace)) {
+		t = c.grace
+	}
+	return c.Conn.SetDeadline(t)
 }
 
 // Close records a failed login if there was one, then closes.
@@ -48,7 +59,11 @@ func (s *Server) wrapConn(ctx ssh.Context, conn net.Conn) net.Conn {
 			"remote", host, "until", until.Format("15:04:05"))
 		return nil
 	}
-	w := &watchedConn{Conn: conn, host: host, server: s}
+	w := &watchedConn{Conn: conn, host: host, server: s,
+		grace: time.Now().Add(s.cfg.LoginGrace)} // real time: net deadlines
+	if err := w.SetDeadline(time.Time{}); err != nil {
+		s.log.Debug("ssh connection deadline", "err", err)
+	}
 	ctx.SetValue(watchKey{}, w)
 	return w
 }

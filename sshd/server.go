@@ -30,6 +30,7 @@ const (
 	DefaultMaxAuthFailures = 10
 	DefaultAuthWindow      = time.Minute
 	DefaultAuthBan         = 5 * time.Minute
+	DefaultLoginGrace      = time.Minute
 	// maxAuthTries is how many keys or methods a client may try on one
 	// connection.
 	maxAuthTries = 6
@@ -59,6 +60,9 @@ type Config struct {
 	MaxAuthFailures int
 	AuthWindow      time.Duration
 	AuthBan         time.Duration
+	// LoginGrace is how long a connection may take to log in;
+	// 0 means DefaultLoginGrace.
+	LoginGrace time.Duration
 	// Logger receives connection and session logs; nil discards them.
 	Logger *slog.Logger
 	// Console and Command serve sessions; both are required.
@@ -140,6 +144,9 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	if cfg.AuthBan <= 0 {
 		cfg.AuthBan = DefaultAuthBan
+	}
+	if cfg.LoginGrace <= 0 {
+		cfg.LoginGrace = DefaultLoginGrace
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
 	"keyward/sshd/sshdtest"
@@ -397,5 +399,50 @@ func TestLogsNameOperatorAndHideKeys(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("logs contain a key")
 		}
+	}
+}
+
+func TestLoginGraceClosesSilentConnections(t *testing.T) {
+	alice := newTestKey(t, "alice")
+	env := startServer(t, func(c *Config) { c.LoginGrace = 300 * time.Millisecond }, alice)
+	raw, err := net.Dial("tcp", env.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if err := raw.SetReadDeadline(time.Now().Add(hangGuard)); err != nil {
+		t.Fatal(err)
+	}
+	// The server sends its version line, then must hang up on a client
+	// that never logs in.
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		t.Fatalf("connection not closed by the server: %v", err)
+	}
+	// A logged-in session outlives the grace time.
+	term := sshdtest.OpenTerminal(t, env.mustDial(t, alice), 80, 24)
+	term.WaitFor(t, "operator=alice")
+	time.Sleep(600 * time.Millisecond) // let the grace time pass
+	term.Send(t, "x")
+	term.WaitFor(t, "typed=x")
+}
+
+func TestPanicInCommandKeepsServerUp(t *testing.T) {
+	alice := newTestKey(t, "alice")
+	env := startServer(t, func(c *Config) {
+		next := c.Command
+		c.Command = func(sess ssh.Session, op string, args []string) int {
+			if args[0] == "boom" {
+				panic("boom")
+			}
+			return next(sess, op, args)
+		}
+	}, alice)
+	c := env.mustDial(t, alice)
+	_, stderr, status := sshdtest.Run(t, c, "boom")
+	if status != 1 || !strings.Contains(stderr, "internal error") {
+		t.Errorf("panicking command: status %d, stderr %q", status, stderr)
+	}
+	if _, _, status := sshdtest.Run(t, env.mustDial(t, alice), "tokens list"); status != 0 {
+		t.Errorf("server unusable after a panic: status %d", status)
 	}
 }

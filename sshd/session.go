@@ -3,6 +3,7 @@ package sshd
 import (
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -57,7 +58,19 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		defer s.reg.remove(entry)
 		defer s.entries.Delete(sess)
 		defer s.logSession(sess, operator)()
+		defer s.recoverPanic(sess, operator)
 		next(sess)
+	}
+}
+
+// recoverPanic keeps a panic in one session (a command, a console model)
+// from taking the whole server down. The panic value is not logged, since
+// it could hold a key; the stack has only code locations and addresses.
+func (s *Server) recoverPanic(sess ssh.Session, operator string) {
+	if r := recover(); r != nil {
+		s.log.Error("ssh session panicked", "operator", operator,
+			"stack", string(debug.Stack()))
+		s.refuse(sess, "internal error; see the serve log")
 	}
 }
 

@@ -72,14 +72,7 @@ func (m *Model) updateCatalog(msg tea.Msg) tea.Cmd {
 	m.syncCatalogKeys()
 	cm, _ := m.selectedModel()
 	switch {
-	case key.Matches(km, k.Up):
-		m.cat.cursor = max(0, m.cat.cursor-1)
-	case key.Matches(km, k.Down):
-		m.cat.cursor = min(len(m.catalog)-1, m.cat.cursor+1)
-	case key.Matches(km, k.Home):
-		m.cat.cursor = 0
-	case key.Matches(km, k.End):
-		m.cat.cursor = max(0, len(m.catalog)-1)
+	case m.catalogMove(km, k):
 	case key.Matches(km, k.Add):
 		return m.startCatalogAdd()
 	case key.Matches(km, k.Remove):
@@ -96,6 +89,26 @@ func (m *Model) updateCatalog(msg tea.Msg) tea.Cmd {
 		return m.quit()
 	}
 	return nil
+}
+
+// catalogMove moves the catalog cursor; it reports whether km was a
+// movement key.
+func (m *Model) catalogMove(km tea.KeyMsg, k *catalogKeys) bool {
+	to := m.cat.cursor
+	switch {
+	case key.Matches(km, k.Up):
+		to--
+	case key.Matches(km, k.Down):
+		to++
+	case key.Matches(km, k.Home):
+		to = 0
+	case key.Matches(km, k.End):
+		to = len(m.catalog) - 1
+	default:
+		return false
+	}
+	m.cat.cursor = max(0, min(to, len(m.catalog)-1))
+	return true
 }
 
 func (m *Model) syncCatalogKeys() {
@@ -193,21 +206,26 @@ func (m *Model) viewCatalog(h int) []string {
 	return append(lines, m.catalogTable(h-len(lines))...)
 }
 
+// catalogPriceW is the width of a price column.
+const catalogPriceW = 10
+
+// catalogRow lays out a name and three prices.
+func catalogRow(nameW int, name string, prices ...string) string {
+	out := fit(name, nameW)
+	for _, p := range prices {
+		out += " " + fitRight(p, catalogPriceW)
+	}
+	return out
+}
+
 // catalogTable draws the catalog's names and prices in h lines.
 func (m *Model) catalogTable(h int) []string {
 	if len(m.catalog) == 0 {
 		return wrap("The catalog is empty: press a to add model names.", m.width)
 	}
-	priceW := 10
-	nameW := max(8, m.width-markerW-3*(priceW+1))
-	row := func(cols ...string) string {
-		out := fit(cols[0], nameW)
-		for _, c := range cols[1:] {
-			out += " " + fitRight(c, priceW)
-		}
-		return out
-	}
-	lines := []string{m.st.ColHead.Render("  " + row("Model", "Input", "Output", "Cached"))}
+	nameW := max(8, m.width-markerW-3*(catalogPriceW+1))
+	lines := []string{m.st.ColHead.Render("  " + catalogRow(nameW, "Model", "Input",
+		"Output", "Cached"))}
 	n := max(1, h-1)
 	m.cat.top = max(0, min(m.cat.top, m.cat.cursor))
 	if m.cat.cursor >= m.cat.top+n {
@@ -215,7 +233,7 @@ func (m *Model) catalogTable(h int) []string {
 	}
 	for i := m.cat.top; i < min(len(m.catalog), m.cat.top+n); i++ {
 		c := m.catalog[i]
-		text := row(printable(c.Name),
+		text := catalogRow(nameW, printable(c.Name),
 			priceText(c.Price, func(p model.Price) model.Money { return p.Input }),
 			priceText(c.Price, func(p model.Price) model.Money { return p.Output }),
 			priceText(c.Price, func(p model.Price) model.Money { return p.CachedInput }))

@@ -47,7 +47,7 @@ func (m *Model) viewHeader() string {
 	tail := sep + strings.Join(right, sep)
 	title := m.st.Title.Render(productName)
 	room := m.width - cells(title) - cells(tail) - cells(sep)
-	path := m.cfg.Store.Path()
+	path := m.path
 	if room < 8 {
 		return truncate(title+tail, m.width)
 	}

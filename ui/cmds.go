@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,11 +22,9 @@ const spendDays = 30
 func loadTokensCmd(st storage.Store, query string) tea.Cmd {
 	return func() tea.Msg {
 		toks, err := st.List()
-		if err != nil {
-			return tokensLoadedMsg{err: fmt.Errorf("load tokens: %w", err)}
-		}
 		rows := buildRows(toks)
-		return tokensLoadedMsg{rows: rows, view: matchRows(rows, query), query: query}
+		return tokensLoadedMsg{rows: rows, view: matchRows(rows, query), query: query,
+			err: wrapf(err, "load tokens")}
 	}
 }
 
@@ -38,10 +37,7 @@ func filterCmd(rows []row, query string, seq, gen uint64) tea.Cmd {
 func loadCatalogCmd(st storage.Store) tea.Cmd {
 	return func() tea.Msg {
 		ms, err := st.Models()
-		if err != nil {
-			err = fmt.Errorf("load the model catalog: %w", err)
-		}
-		return catalogLoadedMsg{models: ms, err: err}
+		return catalogLoadedMsg{models: ms, err: wrapf(err, "load the model catalog")}
 	}
 }
 
@@ -72,10 +68,7 @@ func createCmd(st storage.Store, actor string, spec model.Spec) tea.Cmd {
 	spec.Models = slices.Clone(spec.Models)
 	return func() tea.Msg {
 		tok, err := st.Create(actor, spec)
-		if err != nil {
-			err = fmt.Errorf("create %q: %w", spec.Name, err)
-		}
-		return tokenSavedMsg{tok: tok, created: true, err: err}
+		return tokenSavedMsg{tok: tok, created: true, err: wrapf(err, "create %q", spec.Name)}
 	}
 }
 
@@ -87,55 +80,39 @@ func updateCmd(st storage.Store, actor string, orig model.Token, ch model.Change
 	}
 	return func() tea.Msg {
 		tok, err := st.Update(actor, id, version, ch)
-		if err != nil {
-			err = fmt.Errorf("save %q: %w", name, err)
-		}
-		return tokenSavedMsg{tok: tok, err: err}
+		return tokenSavedMsg{tok: tok, err: wrapf(err, "save %q", name)}
 	}
 }
 
 func getTokenCmd(st storage.Store, id uint64) tea.Cmd {
 	return func() tea.Msg {
 		tok, err := st.Get(id)
-		if err != nil {
-			err = fmt.Errorf("reload token %d: %w", id, err)
-		}
-		return formReloadedMsg{tok: tok, err: err}
+		return formReloadedMsg{tok: tok, err: wrapf(err, "reload token %d", id)}
 	}
 }
 
 func setEnabledCmd(st storage.Store, actor string, tok model.Token, on bool) tea.Cmd {
-	id, name := tok.ID, tok.Name
+	id, name, verb := tok.ID, tok.Name, "disable"
+	if on {
+		verb = "enable"
+	}
 	return func() tea.Msg {
 		t, err := st.SetEnabled(actor, id, on)
-		if err != nil {
-			verb := "disable"
-			if on {
-				verb = "enable"
-			}
-			err = fmt.Errorf("%s %q: %w", verb, name, err)
-		}
-		return enabledMsg{tok: t, name: name, err: err}
+		return enabledMsg{tok: t, name: name, err: wrapf(err, "%s %q", verb, name)}
 	}
 }
 
 func deleteCmd(st storage.Store, actor string, id uint64, name string) tea.Cmd {
 	return func() tea.Msg {
 		err := st.Delete(actor, id)
-		if err != nil {
-			err = fmt.Errorf("delete %q: %w", name, err)
-		}
-		return deletedMsg{id: id, name: name, err: err}
+		return deletedMsg{id: id, name: name, err: wrapf(err, "delete %q", name)}
 	}
 }
 
 func spendCmd(st storage.Store, id uint64, now time.Time) tea.Cmd {
 	return func() tea.Msg {
 		days, err := st.DailySpend(id, spendDays, now)
-		if err != nil {
-			err = fmt.Errorf("load daily spend: %w", err)
-		}
-		return spendLoadedMsg{id: id, days: days, err: err}
+		return spendLoadedMsg{id: id, days: days, err: wrapf(err, "load daily spend")}
 	}
 }
 
@@ -143,19 +120,16 @@ func addModelsCmd(st storage.Store, actor string, names []string) tea.Cmd {
 	names = slices.Clone(names)
 	return func() tea.Msg {
 		err := st.AddModels(actor, names...)
-		if err != nil {
-			return catalogChangedMsg{err: fmt.Errorf("add models: %w", err)}
-		}
-		return catalogChangedMsg{done: "Added " + quoteList(names)}
+		return catalogChangedMsg{done: "Added " + quoteList(names),
+			err: wrapf(err, "add models")}
 	}
 }
 
 func removeModelCmd(st storage.Store, actor, name string) tea.Cmd {
 	return func() tea.Msg {
-		if err := st.RemoveModels(actor, name); err != nil {
-			return catalogChangedMsg{err: fmt.Errorf("remove %q: %w", name, err)}
-		}
-		return catalogChangedMsg{done: fmt.Sprintf("Removed '%s' from the catalog", name)}
+		err := st.RemoveModels(actor, name)
+		return catalogChangedMsg{done: fmt.Sprintf("Removed '%s' from the catalog", name),
+			err: wrapf(err, "remove %q", name)}
 	}
 }
 
@@ -175,18 +149,22 @@ func setPriceCmd(st storage.Store, actor, name string, p *model.Price) tea.Cmd {
 	}
 }
 
+// wrapf adds what was being done to err, or returns nil for no error.
+func wrapf(err error, format string, a ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(a, err)...)
+}
+
 // quoteList writes names as 'a', 'b' and 'c'.
 func quoteList(names []string) string {
-	out := ""
+	q := make([]string, len(names))
 	for i, n := range names {
-		switch {
-		case i == 0:
-		case i == len(names)-1:
-			out += " and "
-		default:
-			out += ", "
-		}
-		out += "'" + n + "'"
+		q[i] = "'" + n + "'"
 	}
-	return out
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }

@@ -49,14 +49,13 @@ func spendSummary(days []model.DaySpend) string {
 }
 
 func (m *Model) onSpend(msg spendLoadedMsg) {
-	if msg.id != m.target.ID {
-		return
-	}
-	if msg.err != nil {
+	switch {
+	case msg.id != m.target.ID:
+	case msg.err != nil:
 		m.setError(msg.err)
-		return
+	default:
+		m.spend = msg.days
 	}
-	m.spend = msg.days
 }
 
 func (m *Model) viewDetail(h int) []string {

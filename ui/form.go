@@ -88,16 +88,29 @@ func (f *tokenForm) dirty() bool {
 // setFocus moves the focus to field.
 func (f *tokenForm) setFocus(field formField) tea.Cmd {
 	f.focus = field
-	f.name.Blur()
-	f.quota.Blur()
-	f.picker.query.Blur()
+	for _, in := range f.inputs() {
+		in.Blur()
+	}
+	if in := f.input(field); in != nil {
+		return in.Focus()
+	}
+	return nil
+}
+
+// inputs are the form's text inputs.
+func (f *tokenForm) inputs() []*textinput.Model {
+	return []*textinput.Model{&f.name, &f.quota, &f.picker.query}
+}
+
+// input is field's text input, nil for the unlimited switch.
+func (f *tokenForm) input(field formField) *textinput.Model {
 	switch field {
 	case fieldName:
-		return f.name.Focus()
+		return &f.name
 	case fieldQuota:
-		return f.quota.Focus()
+		return &f.quota
 	case fieldModels:
-		return f.picker.query.Focus()
+		return &f.picker.query
 	}
 	return nil
 }

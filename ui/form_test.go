@@ -153,6 +153,13 @@ func TestQuotaRefusesLetters(t *testing.T) {
 		t.Errorf("no message for typed letters: %q", h.m.form.errs[fieldQuota])
 	}
 	h.press("backspace", "backspace")
+	h.send(keyMsg("34x5")) // keys read together: the letter alone is refused
+	if got := h.m.form.quota.Value(); got != "345" {
+		t.Errorf("typed 34x5 in one read gives %q, want 345", got)
+	}
+	for range 3 {
+		h.press("backspace")
+	}
 	h.paste("12abc")
 	if got := h.m.form.quota.Value(); got != "" {
 		t.Errorf("pasting 12abc was not refused: %q", got)
@@ -316,7 +323,8 @@ func TestEditShowsUsedAndSaves(t *testing.T) {
 	h := newHarness(t, st, 80, 24)
 	h.press("e")
 	v := h.view()
-	if !strings.Contains(v, "Edit 'ci'") || !strings.Contains(v, "Used so far: $3.20 (read only)") {
+	if !strings.Contains(v, "Edit 'ci'") ||
+		!strings.Contains(v, "Used so far: $3.20 (read only)") {
 		t.Fatalf("edit form:\n%s", v)
 	}
 	if got := h.m.form.quota.Value(); got != "50" {

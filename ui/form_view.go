@@ -1,10 +1,6 @@
 package ui
 
-import (
-	"fmt"
-
-	"github.com/charmbracelet/bubbles/textinput"
-)
+import "fmt"
 
 // formLines collects the form's lines and remembers which one holds the
 // focus, so that a short terminal can scroll to it.
@@ -126,12 +122,8 @@ func (m *Model) sizeInputs() {
 	if m.form == nil {
 		return
 	}
-	w := max(8, m.width-8)
-	m.form.name.Width = w
-	m.form.quota.Width = w - 2
-	m.form.picker.query.Width = w - len(m.form.picker.query.Prompt)
-	for _, in := range []*textinput.Model{&m.form.name, &m.form.quota,
-		&m.form.picker.query} {
+	for _, in := range m.form.inputs() {
+		in.Width = max(4, m.width-8-len(in.Prompt))
 		in.SetCursor(in.Position())
 	}
 }

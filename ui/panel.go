@@ -61,10 +61,8 @@ func (m *Model) updatePanel(msg tea.Msg) tea.Cmd {
 	m.syncPanelKeys(m.state)
 	t := m.target
 	switch {
-	case key.Matches(km, k.Up):
-		m.panel.top = max(0, m.panel.top-1)
-	case key.Matches(km, k.Down):
-		m.panel.top++
+	case key.Matches(km, k.Up), key.Matches(km, k.Down):
+		m.scrollPanel(key.Matches(km, k.Down))
 	case key.Matches(km, k.Copy):
 		return m.copyText(t.Key, "the key of '"+t.Name+"'")
 	case key.Matches(km, k.CopyJSON), key.Matches(km, k.CopyEnv),
@@ -84,6 +82,15 @@ func (m *Model) updatePanel(msg tea.Msg) tea.Cmd {
 		return m.quit()
 	}
 	return nil
+}
+
+// scrollPanel moves the panel one line; viewPanel clamps it.
+func (m *Model) scrollPanel(down bool) {
+	if down {
+		m.panel.top++
+		return
+	}
+	m.panel.top = max(0, m.panel.top-1)
 }
 
 // syncPanelKeys enables what applies to screen s.

@@ -112,10 +112,11 @@ func TestSetupPanel(t *testing.T) {
 	h.m.cfg.BaseURL = "http://10.0.0.5:8080/v1"
 	h.press("s")
 	v := h.view()
-	for _, want := range []string{"Set up a client for 'agent'", `"api": "openai-completions"`,
-		`"baseUrl": "http://10.0.0.5:8080/v1"`, "export OPENAI_BASE_URL=http://10.0.0.5:8080/v1",
-		"export OPENAI_API_KEY='" + keys.Mask(tok.Key) + "'", "curl http://10.0.0.5:8080/v1/chat/completions",
-		`"id": "gpt-4o"`} {
+	for _, want := range []string{"Set up a client for 'agent'",
+		`"api": "openai-completions"`, `"baseUrl": "http://10.0.0.5:8080/v1"`,
+		"export OPENAI_BASE_URL=http://10.0.0.5:8080/v1",
+		"export OPENAI_API_KEY='" + keys.Mask(tok.Key) + "'",
+		"curl http://10.0.0.5:8080/v1/chat/completions", `"id": "gpt-4o"`} {
 		if !strings.Contains(v, want) {
 			t.Errorf("set-up panel lacks %q:\n%s", want, stable(v))
 		}
@@ -166,7 +167,8 @@ func TestSetupAllModelsUsesCatalog(t *testing.T) {
 		t.Errorf("all-models token: %s / %s", s.openClaw, s.note)
 	}
 	s = buildSetup(model.Token{Name: "x"}, "k", "http://h/v1?a='b'", nil)
-	if !strings.Contains(s.env, `'http://h/v1?a='\''b'\'''`) || !strings.Contains(s.curl, "MODEL") {
+	if !strings.Contains(s.env, `'http://h/v1?a='\''b'\'''`) ||
+		!strings.Contains(s.curl, "MODEL") {
 		t.Errorf("quoting: %s / %s", s.env, s.curl)
 	}
 	if !json.Valid([]byte(s.openClaw)) {
@@ -212,31 +214,64 @@ func TestSparkline(t *testing.T) {
 	}
 }
 
-func TestCatalogScreen(t *testing.T) {
+// catalogEntry finds name in st's catalog, nil when it is not there.
+func catalogEntry(t *testing.T, st storage.Store, name string) *model.CatalogModel {
+	t.Helper()
+	cat, err := st.Models()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cat {
+		if c.Name == name {
+			return &c
+		}
+	}
+	return nil
+}
+
+func TestCatalogAddAndRemove(t *testing.T) {
 	st := openStore(t)
 	h := newHarness(t, st, 80, 24)
 	h.press("m", "a")
 	h.typeText("zz-model zz-other")
 	h.press("enter")
-	has := func(name string) *model.CatalogModel {
-		cat, err := st.Models()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cat {
-			if c.Name == name {
-				return &c
-			}
-		}
-		return nil
-	}
-	if has("zz-model") == nil || has("zz-other") == nil {
+	if catalogEntry(t, st, "zz-model") == nil || catalogEntry(t, st, "zz-other") == nil {
 		t.Fatalf("add did not reach the store")
 	}
 	if !strings.Contains(h.view(), "Added 'zz-model' and 'zz-other'") {
 		t.Errorf("footer:\n%s", h.view())
 	}
-	h.press("G", "up", "p") // zz-model
+	h.press("G", "up", "d")
+	if !strings.Contains(h.view(), "Remove 'zz-model' from the catalog?") {
+		t.Fatalf("no question:\n%s", h.view())
+	}
+	h.press("enter")
+	if catalogEntry(t, st, "zz-model") == nil {
+		t.Fatalf("enter (no) removed the model")
+	}
+	h.press("d", "y")
+	if catalogEntry(t, st, "zz-model") != nil {
+		t.Errorf("y did not remove the model")
+	}
+	h.press("a")
+	h.typeText(strings.Repeat("m", 130))
+	h.press("enter")
+	if h.m.state != screenCatalogAdd || h.m.cat.err == "" {
+		t.Errorf("an overlong name was accepted: %q", h.m.cat.err)
+	}
+	h.press("esc", "esc")
+	if h.m.state != screenTable {
+		t.Errorf("esc does not return to the tokens")
+	}
+}
+
+func TestCatalogPrices(t *testing.T) {
+	st := openStore(t)
+	if err := st.AddModels("x", "zz-model"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, st, 80, 24)
+	h.press("m", "G", "p")
 	if h.m.price == nil || h.m.price.name != "zz-model" {
 		t.Fatalf("p does not open the price of zz-model")
 	}
@@ -250,7 +285,7 @@ func TestCatalogScreen(t *testing.T) {
 	h.press("tab")
 	h.typeText("1.25")
 	h.press("enter")
-	p := has("zz-model").Price
+	p := catalogEntry(t, st, "zz-model").Price
 	if p == nil || p.Input != 250*model.Cent || p.Output != 10*model.Dollar ||
 		p.CachedInput != 125*model.Cent {
 		t.Fatalf("price %+v", p)
@@ -259,30 +294,8 @@ func TestCatalogScreen(t *testing.T) {
 		t.Errorf("price not shown:\n%s", v)
 	}
 	h.press("x")
-	if has("zz-model").Price != nil {
+	if catalogEntry(t, st, "zz-model").Price != nil {
 		t.Errorf("x did not clear the price")
-	}
-	h.press("d")
-	if !strings.Contains(h.view(), "Remove 'zz-model' from the catalog?") {
-		t.Fatalf("no question:\n%s", h.view())
-	}
-	h.press("enter")
-	if has("zz-model") == nil {
-		t.Fatalf("enter (no) removed the model")
-	}
-	h.press("d", "y")
-	if has("zz-model") != nil {
-		t.Errorf("y did not remove the model")
-	}
-	h.press("a")
-	h.typeText(strings.Repeat("m", 130))
-	h.press("enter")
-	if h.m.state != screenCatalogAdd || h.m.cat.err == "" {
-		t.Errorf("a bad name was accepted: %q", h.m.cat.err)
-	}
-	h.press("esc", "esc")
-	if h.m.state != screenTable {
-		t.Errorf("esc does not return to the tokens")
 	}
 }
 

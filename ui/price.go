@@ -120,12 +120,28 @@ func moneyKey(in *textinput.Model, km tea.KeyMsg, limit int,
 		if _, err := model.ParseMoney(after); err != nil {
 			return nil, fmt.Sprintf("Refused the pasted text: %s: %v", field, err)
 		}
-	} else if strings.Trim(text, "0123456789.,$") != "" {
-		return nil, fmt.Sprintf("%s: %q is not part of an amount; type digits and "+
-			"one decimal point, such as 12.50", field, text)
 	}
-	cmd, _ := insertText(in, text, limit)
+	kept, refused := splitAmountChars(text)
+	cmd, _ := insertText(in, kept, limit)
+	if refused != "" && !km.Paste {
+		return cmd, fmt.Sprintf("%s: %q is not part of an amount; type digits and "+
+			"one decimal point, such as 12.50", field, refused)
+	}
 	return cmd, ""
+}
+
+// splitAmountChars keeps the characters an amount can hold (digits,
+// separators, a dollar sign) and returns the others apart.
+func splitAmountChars(text string) (kept, refused string) {
+	var k, r strings.Builder
+	for _, c := range text {
+		if strings.ContainsRune("0123456789.,$", c) {
+			k.WriteRune(c)
+		} else {
+			r.WriteRune(c)
+		}
+	}
+	return k.String(), r.String()
 }
 
 // savePrice checks the three amounts and saves them.

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -32,14 +33,8 @@ type columns struct {
 
 // widths lists the widths of the columns shown, left to right.
 func (c columns) widths() []int {
-	w := []int{c.name, c.status, c.quota}
-	if c.key > 0 {
-		w = append(w, c.key)
-	}
-	if c.created > 0 {
-		w = append(w, c.created)
-	}
-	return w
+	all := []int{c.name, c.status, c.quota, c.key, c.created}
+	return slices.DeleteFunc(all, func(w int) bool { return w == 0 })
 }
 
 // tableColumns shares width among the columns: Status, Key and Created are

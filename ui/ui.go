@@ -82,6 +82,7 @@ const (
 // Model is one console. Create it with New; it implements tea.Model.
 type Model struct {
 	cfg    Config
+	path   string // the database file, for the header
 	st     styles
 	keys   keyMaps
 	help   help.Model
@@ -120,12 +121,14 @@ type statusLine struct {
 	isErr bool
 }
 
-// New builds a console over cfg.Store and subscribes to its changes. Call
-// Close (or quit the program) to end the subscription.
+// New builds a console over cfg.Store, which must not be nil, and
+// subscribes to its changes. Quitting, the end of cfg.Context, or Close
+// ends the subscription.
 func New(cfg Config) *Model {
 	cfg = withDefaults(cfg)
 	st := newStyles(cfg.Renderer)
-	m := &Model{cfg: cfg, st: st, keys: newKeyMaps(), help: st.newHelp()}
+	m := &Model{cfg: cfg, path: cfg.Store.Path(), st: st, keys: newKeyMaps(),
+		help: st.newHelp()}
 	m.filter = newInput(st, "name or key", 200)
 	m.filter.Prompt = "Filter: "
 	if cfg.Context != nil {
