@@ -84,14 +84,14 @@ func errDisabledKey() *apiError {
 func errModelNotAllowed(model string) *apiError {
 	return &apiError{status: http.StatusForbidden, typ: "invalid_request_error",
 		param: "model", code: CodeModelNotAllowed, message: fmt.Sprintf(
-			"This API key may not use the model %q.", model)}
+			"This API key may not use the model %q.", safeText(model))}
 }
 
 func errModelNotPriced(model string) *apiError {
 	return &apiError{status: http.StatusForbidden, typ: "invalid_request_error",
 		param: "model", code: CodeModelNotPriced, message: fmt.Sprintf(
 			"The model %q has no price set, and this gateway refuses "+
-				"unpriced models.", model)}
+				"unpriced models.", safeText(model))}
 }
 
 func errQuota() *apiError {

@@ -157,28 +157,41 @@ const listAbove = 32
 // has. On a store error the cached copies are kept.
 func (c *tokenCache) read(seen map[uint64]model.Money) (map[uint64]model.Token,
 	[]uint64) {
+	if len(seen) > listAbove {
+		return c.readAll(seen)
+	}
+	return c.readEach(seen)
+}
+
+// readAll reads every token with one List and keeps the cached ones.
+func (c *tokenCache) readAll(seen map[uint64]model.Money) (map[uint64]model.Token,
+	[]uint64) {
+	fresh := make(map[uint64]model.Token, len(seen))
+	all, err := c.store.List()
+	if err != nil {
+		c.log.Error("re-read the cached tokens; keeping the cached copies", "err", err)
+		return fresh, nil
+	}
+	for _, tok := range all {
+		if _, ok := seen[tok.ID]; ok {
+			tok.Key = ""
+			fresh[tok.ID] = tok
+		}
+	}
+	var gone []uint64
+	for id := range seen {
+		if _, ok := fresh[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	return fresh, gone
+}
+
+// readEach reads the cached tokens one Get at a time.
+func (c *tokenCache) readEach(seen map[uint64]model.Money) (map[uint64]model.Token,
+	[]uint64) {
 	fresh := make(map[uint64]model.Token, len(seen))
 	var gone []uint64
-	if len(seen) > listAbove {
-		all, err := c.store.List()
-		if err != nil {
-			c.log.Error("re-read the cached tokens; keeping the cached copies",
-				"err", err)
-			return fresh, nil
-		}
-		for _, tok := range all {
-			if _, ok := seen[tok.ID]; ok {
-				tok.Key = ""
-				fresh[tok.ID] = tok
-			}
-		}
-		for id := range seen {
-			if _, ok := fresh[id]; !ok {
-				gone = append(gone, id)
-			}
-		}
-		return fresh, gone
-	}
 	for id := range seen {
 		tok, err := c.store.Get(id)
 		switch {

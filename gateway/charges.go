@@ -133,16 +133,7 @@ func (q *chargeQueue) drain(batch []chargeItem) []chargeItem {
 func (q *chargeQueue) commit(batch []chargeItem) {
 	pause := 10 * time.Millisecond
 	for {
-		q.committing.Store(true)
-		err := q.store.ChargeBatch(mergeCharges(batch))
-		switch {
-		case err == nil:
-			q.committed(batch)
-		case errors.Is(err, storage.ErrClosed):
-			q.dropped(batch, err)
-		}
-		q.committing.Store(false)
-		q.nudge()
+		err := q.attempt(batch)
 		if err == nil || errors.Is(err, storage.ErrClosed) {
 			return
 		}
@@ -156,6 +147,23 @@ func (q *chargeQueue) commit(batch []chargeItem) {
 		}
 		pause = min(2*pause, time.Second)
 	}
+}
+
+// attempt writes a batch once and settles it in the cache if it
+// committed, or for good if the store is closed. Store signals are
+// skipped meanwhile and covered by the nudge at the end.
+func (q *chargeQueue) attempt(batch []chargeItem) error {
+	q.committing.Store(true)
+	err := q.store.ChargeBatch(mergeCharges(batch))
+	switch {
+	case err == nil:
+		q.committed(batch)
+	case errors.Is(err, storage.ErrClosed):
+		q.dropped(batch, err)
+	}
+	q.committing.Store(false)
+	q.nudge()
+	return err
 }
 
 // commitOnce writes a batch with a single attempt (after Close).
@@ -225,7 +233,9 @@ func (q *chargeQueue) waitSettled(ctx context.Context) error {
 }
 
 // close stops taking charges into the queue and waits until every queued
-// charge is committed or ctx ends.
+// charge has had its commit. Each batch still gets one attempt after ctx
+// ends; ctx only stops the retries of a store that keeps failing. It
+// returns an error when charges were lost.
 func (q *chargeQueue) close(ctx context.Context) error {
 	q.mu.Lock()
 	if !q.closed {
@@ -233,19 +243,17 @@ func (q *chargeQueue) close(ctx context.Context) error {
 		close(q.in)
 	}
 	q.mu.Unlock()
-	var err error
 	select {
 	case <-q.done:
 	case <-ctx.Done():
 		close(q.abort)
 		<-q.done
-		err = fmt.Errorf("gateway: flush charges: %w", ctx.Err())
 	}
 	if n := q.lost.Load(); n > 0 {
-		err = errors.Join(err, fmt.Errorf("gateway: %d charges could not be "+
-			"committed; see the log for each", n))
+		return fmt.Errorf("gateway: %d charges could not be committed "+
+			"(see the log for each); the store refused them", n)
 	}
-	return err
+	return nil
 }
 
 // mergeCharges adds up the charges of one token on one UTC day, so a

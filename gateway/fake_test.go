@@ -274,6 +274,9 @@ type env struct {
 	gw    *Gateway
 	srv   *httptest.Server
 	logs  *syncBuffer
+	// closed is set when the test closed the gateway itself and checks
+	// Close's result on its own.
+	closed bool
 }
 
 // openStore opens a real store in a temporary directory.
@@ -314,7 +317,7 @@ func newEnv(t *testing.T, edit ...func(*Config)) *env {
 		e.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := gw.Close(ctx); err != nil {
+		if err := gw.Close(ctx); err != nil && !e.closed {
 			t.Errorf("close gateway: %v", err)
 		}
 	})
@@ -424,6 +427,12 @@ func (e *env) sawPrice(name string) {
 		_, ok := e.gw.prices.lookup(name)
 		return ok
 	})
+}
+
+// close closes the gateway and returns Close's error.
+func (e *env) close(ctx context.Context) error {
+	e.closed = true
+	return e.gw.Close(ctx)
 }
 
 // finish waits for every handler to return (closing the gateway's

@@ -125,6 +125,17 @@ func withDefaults(cfg Config) Config {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if cfg.Transport == nil {
+		cfg.Transport = NewTransport()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return withLimits(cfg)
+}
+
+// withLimits fills the zero sizes and durations of cfg.
+func withLimits(cfg Config) Config {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -140,12 +151,6 @@ func withDefaults(cfg Config) Config {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = DefaultDrainTimeout
 	}
-	if cfg.Transport == nil {
-		cfg.Transport = NewTransport()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	return cfg
 }
 
@@ -156,17 +161,20 @@ func upstreamBase(raw string) (string, error) {
 		return "", errors.New("gateway: no upstream URL; pass --upstream " +
 			"such as http://127.0.0.1:8000/v1")
 	}
+	// Errors do not repeat the URL: it might hold a password.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("gateway: upstream %q: %w", raw, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return "", fmt.Errorf("gateway: upstream %q must be an http:// or "+
-			"https:// URL with a host", raw)
+		return "", errors.New("gateway: --upstream is not a valid URL; " +
+			"write it as http://HOST:PORT/v1")
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("gateway: upstream URL must not hold credentials; " +
-			"put the upstream key in the variable named by --upstream-key-env")
+		return "", errors.New("gateway: the upstream URL must not hold " +
+			"credentials; put the upstream key in the variable named by " +
+			"--upstream-key-env")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return "", errors.New("gateway: --upstream must be an http:// or " +
+			"https:// URL with a host, such as http://127.0.0.1:8000/v1")
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return strings.TrimRight(u.String(), "/"), nil
@@ -180,8 +188,10 @@ func (g *Gateway) refresh() {
 	}
 }
 
-// Close stops the change watcher and commits every queued charge. It
-// returns an error if ctx ends first or a charge could not be committed.
+// Close stops the change watcher and commits every queued charge. Each
+// queued charge gets at least one commit attempt even after ctx ends; ctx
+// bounds the retries while the store refuses. It returns an error when a
+// charge could not be committed.
 // Call it after http.Server.Shutdown has returned (so no request is still
 // running) and before closing the store; a request that still ends after
 // Close commits its charge directly.

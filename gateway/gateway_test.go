@@ -9,23 +9,19 @@ import (
 	"keyward/model"
 )
 
-// TestDecisions covers every refusal and the plain success, each with
-// its status, code and OpenAI error shape.
-func TestDecisions(t *testing.T) {
-	e := newEnv(t)
-	ok := e.limited()
-	off := e.limited()
-	if _, err := e.db.SetEnabled("test", off.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	spent := e.token(model.Spec{Name: "spent", Limit: 0})
+// decision is one request and the answer it must get.
+type decision struct {
+	name, key, path, body string
+	status                int
+	code, says            string
+}
+
+// decisions lists a request for every refusal, and a success, with the
+// keys of tokens ok (limited, allowed m1), off (disabled) and spent.
+func decisions(ok, off, spent model.Token) []decision {
 	unknown, _ := keys.Generate()
 	big := `{"model":"m1","pad":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
-	tests := []struct {
-		name, key, path, body string
-		status                int
-		code, says            string
-	}{
+	return []decision{
 		{"success", ok.Key, "/v1/chat/completions", chatBody("m1"), 200, "", ""},
 		{"no key", "", "/v1/chat/completions", chatBody("m1"), 401, CodeInvalidKey, "No API key"},
 		{"malformed key", "sk-nope", "/v1/chat/completions", chatBody("m1"), 401,
@@ -47,7 +43,19 @@ func TestDecisions(t *testing.T) {
 		{"too large", ok.Key, "/v1/chat/completions", big, 413, CodeTooLarge, "limit"},
 		{"unknown route", ok.Key, "/v2/x", "", 404, CodeNotFound, "Unknown"},
 	}
-	for _, tc := range tests {
+}
+
+// TestDecisions covers every refusal and the plain success, each with
+// its status, code and OpenAI error shape.
+func TestDecisions(t *testing.T) {
+	e := newEnv(t)
+	ok := e.limited()
+	off := e.limited()
+	if _, err := e.db.SetEnabled("test", off.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	spent := e.token(model.Spec{Name: "spent", Limit: 0})
+	for _, tc := range decisions(ok, off, spent) {
 		t.Run(tc.name, func(t *testing.T) {
 			method := http.MethodPost
 			if tc.body == "" {
@@ -185,17 +193,23 @@ func TestNothingLeaksTheKey(t *testing.T) {
 	tok := e.limited()
 	off := e.limited()
 	_, _ = e.db.SetEnabled("test", off.ID, false)
+	all := e.token(model.Spec{Name: "all models", Limit: model.Dollar})
 	var answers strings.Builder
-	for _, k := range []string{tok.Key, off.Key, tok.Key[:20]} {
+	for _, k := range []string{tok.Key, off.Key, all.Key, tok.Key[:20]} {
 		for _, p := range []string{"/v1/chat/completions", "/v1/x/" + k, "/auth"} {
-			_, body := e.do(http.MethodPost, p, k, chatBody("m9"))
-			answers.Write(body)
-			_, body = e.do(http.MethodPost, p, k, chatBody("m1"))
-			answers.Write(body)
+			for _, m := range []string{"m9", "m1", k} { // k: the key as the model
+				_, body := e.do(http.MethodPost, p, k, chatBody(m))
+				if k != all.Key { // the fake upstream repeats the model it served
+					answers.Write(body)
+				}
+			}
 		}
 	}
 	e.finish()
-	for _, k := range []string{tok.Key, off.Key} {
+	if !strings.Contains(e.logs.String(), "model has no price") {
+		t.Error("the all-models token did not reach the unpriced warning")
+	}
+	for _, k := range []string{tok.Key, off.Key, all.Key} {
 		secret := k[len(keys.Prefix):]
 		for _, part := range []string{secret[:12], secret[12:24], secret[24:36], secret[36:]} {
 			if strings.Contains(e.logs.String(), part) {

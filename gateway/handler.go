@@ -58,17 +58,13 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
 	if aerr.code == CodeQuota && r.URL.Query().Get("quota_status") == "403" {
 		aerr.status = http.StatusForbidden
 	}
-	l.status, l.refusal = aerr.status, aerr.code
 	w.Header().Set("X-Keyward-Error", aerr.code)
-	aerr.write(w)
+	l.refuse(w, aerr)
 }
 
 // checkForward runs the key, model and quota checks of /auth.
 func (g *Gateway) checkForward(r *http.Request, l *reqLog) *apiError {
-	acct, aerr := g.authenticate(r)
-	if acct.tok.ID != 0 {
-		l.token(acct)
-	}
+	acct, aerr := g.authLogged(r, l)
 	if aerr != nil {
 		return aerr
 	}

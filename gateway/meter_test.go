@@ -279,7 +279,7 @@ func TestQuotaCountsPendingCharges(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := e.gw.Close(ctx); err != nil {
+	if err := e.close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if used := e.used(tok.ID); used != 2*chatCost {
@@ -415,5 +415,36 @@ func TestManyCachedTokens(t *testing.T) {
 	if n := e.store.get("Get") - gets; n != 0 {
 		t.Errorf("refreshes made %d Get calls; with %d tokens cached they should List",
 			n, len(toks))
+	}
+}
+
+// TestCloseFlushes commits queued charges even when Close's context has
+// already ended, and reports charges the store refused.
+func TestCloseFlushes(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.ChargeLinger = time.Hour })
+	tok := e.limited()
+	for range 2 {
+		e.do(http.MethodPost, "/v1/chat/completions", tok.Key, chatBody("m1"))
+	}
+	e.srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := e.close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if used := e.used(tok.ID); used != 2*chatCost {
+		t.Errorf("Used %d after Close, want %d", used, 2*chatCost)
+	}
+
+	f := newEnv(t, func(c *Config) { c.ChargeLinger = time.Hour })
+	tok = f.limited()
+	f.do(http.MethodPost, "/v1/chat/completions", tok.Key, chatBody("m1"))
+	f.srv.Close()
+	_ = f.db.Close()
+	if err := f.close(ctx); err == nil || !strings.Contains(err.Error(), "1 charges") {
+		t.Errorf("close over a closed store: %v, want 1 charge reported lost", err)
+	}
+	if !strings.Contains(f.logs.String(), `"msg":"charge lost"`) {
+		t.Error("the lost charge was not logged")
 	}
 }

@@ -27,8 +27,7 @@ func (g *Gateway) metered(rt route) http.HandlerFunc {
 		defer g.logRequest(l)
 		call, aerr := g.admitMetered(w, r, rt, l)
 		if aerr != nil {
-			l.status, l.refusal = aerr.status, aerr.code
-			aerr.write(w)
+			l.refuse(w, aerr)
 			return
 		}
 		g.forwardMetered(w, r, call)
@@ -38,10 +37,7 @@ func (g *Gateway) metered(rt route) http.HandlerFunc {
 // admitMetered runs every check a metered request must pass.
 func (g *Gateway) admitMetered(w http.ResponseWriter, r *http.Request,
 	rt route, l *reqLog) (*meteredCall, *apiError) {
-	acct, aerr := g.authenticate(r)
-	if acct.tok.ID != 0 {
-		l.token(acct)
-	}
+	acct, aerr := g.authLogged(r, l)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -79,11 +75,7 @@ func (g *Gateway) forwardMetered(w http.ResponseWriter, r *http.Request,
 			return
 		}
 	}
-	g.log.Error("upstream unavailable; nothing charged", "route", c.rt.String(),
-		"token_id", c.acct.tok.ID, "err", err)
-	aerr := errUpstreamDown()
-	c.log.status, c.log.refusal = aerr.status, aerr.code
-	aerr.write(w)
+	g.upstreamDown(w, c.log, err)
 }
 
 // outliveClient returns a context for the upstream call that is not
@@ -140,7 +132,7 @@ func (g *Gateway) charge(c *meteredCall, u model.Usage) {
 	if !c.priced {
 		if _, seen := g.warned.LoadOrStore(c.req.model, struct{}{}); !seen {
 			g.log.Warn("model has no price; serving it at zero cost "+
-				"(set one with `keyward models price`)", "model", c.req.model)
+				"(set one with `keyward models price`)", "model", safeText(c.req.model))
 		}
 		return
 	}
@@ -149,5 +141,5 @@ func (g *Gateway) charge(c *meteredCall, u model.Usage) {
 		return
 	}
 	g.charges.enqueue(chargeItem{tokenID: c.acct.tok.ID, name: c.acct.tok.Name,
-		model: c.req.model, amount: c.log.cost, at: g.cfg.Now()})
+		model: safeText(c.req.model), amount: c.log.cost, at: g.cfg.Now()})
 }

@@ -19,41 +19,24 @@ type modelList struct {
 func (g *Gateway) models(w http.ResponseWriter, r *http.Request) {
 	l := newLog(r.Method, r.URL.Path, "models", false)
 	defer g.logRequest(l)
-	acct, aerr := g.authenticate(r)
-	if acct.tok.ID != 0 {
-		l.token(acct)
-	}
-	if aerr != nil {
-		l.status, l.refusal = aerr.status, aerr.code
-		aerr.write(w)
-		return
-	}
-	if len(acct.tok.Models) == 0 {
+	acct, aerr := g.authLogged(r, l)
+	switch {
+	case aerr != nil:
+		l.refuse(w, aerr)
+	case len(acct.tok.Models) == 0:
 		g.proxy(w, r, http.NoBody, 0, l)
-		return
+	default:
+		g.filteredModels(w, r, acct, l)
 	}
-	g.filteredModels(w, r, acct, l)
 }
 
 // filteredModels fetches the upstream's list and answers with the
 // allowed part of it.
 func (g *Gateway) filteredModels(w http.ResponseWriter, r *http.Request,
 	acct account, l *reqLog) {
-	up, err := g.upstreamRequest(r.Context(), r, http.NoBody, 0, true)
-	var resp *http.Response
-	if err == nil {
-		resp, err = g.roundTrip(up)
-	}
-	var body []byte
-	if err == nil {
-		defer func() { _ = resp.Body.Close() }()
-		body, err = io.ReadAll(io.LimitReader(resp.Body, g.cfg.MaxResponseBytes))
-	}
+	resp, body, err := g.fetch(r)
 	if err != nil {
-		g.log.Error("upstream unavailable", "route", l.route, "err", err)
-		aerr := errUpstreamDown()
-		l.status, l.refusal = aerr.status, aerr.code
-		aerr.write(w)
+		g.upstreamDown(w, l, err)
 		return
 	}
 	l.status = resp.StatusCode
@@ -64,6 +47,21 @@ func (g *Gateway) filteredModels(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	writeJSON(w, http.StatusOK, filterModels(list, acct))
+}
+
+// fetch sends a body-less request upstream and reads the whole answer.
+func (g *Gateway) fetch(r *http.Request) (*http.Response, []byte, error) {
+	up, err := g.upstreamRequest(r.Context(), r, http.NoBody, 0, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := g.roundTrip(up)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, g.cfg.MaxResponseBytes))
+	return resp, body, err
 }
 
 // filterModels keeps the entries whose id the token may use.
@@ -87,10 +85,7 @@ func filterModels(list modelList, acct account) modelList {
 func (g *Gateway) modelInfo(w http.ResponseWriter, r *http.Request) {
 	l := newLog(r.Method, r.URL.Path, "models", false)
 	defer g.logRequest(l)
-	acct, aerr := g.authenticate(r)
-	if acct.tok.ID != 0 {
-		l.token(acct)
-	}
+	acct, aerr := g.authLogged(r, l)
 	if aerr == nil {
 		l.model = r.PathValue("model")
 		if !acct.tok.AllowsModel(l.model) {
@@ -98,8 +93,7 @@ func (g *Gateway) modelInfo(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if aerr != nil {
-		l.status, l.refusal = aerr.status, aerr.code
-		aerr.write(w)
+		l.refuse(w, aerr)
 		return
 	}
 	g.proxy(w, r, http.NoBody, 0, l)

@@ -41,8 +41,7 @@ func (g *Gateway) passthrough(w http.ResponseWriter, r *http.Request) {
 	defer g.logRequest(l)
 	body, length, aerr := g.admitPassthrough(w, r, l)
 	if aerr != nil {
-		l.status, l.refusal = aerr.status, aerr.code
-		aerr.write(w)
+		l.refuse(w, aerr)
 		return
 	}
 	g.proxy(w, r, body, length, l)
@@ -52,19 +51,22 @@ func (g *Gateway) passthrough(w http.ResponseWriter, r *http.Request) {
 // model. It returns the body to forward.
 func (g *Gateway) admitPassthrough(w http.ResponseWriter, r *http.Request,
 	l *reqLog) (io.Reader, int64, *apiError) {
-	acct, aerr := g.authenticate(r)
-	if acct.tok.ID != 0 {
-		l.token(acct)
-	}
-	if aerr != nil {
+	acct, aerr := g.authLogged(r, l)
+	switch {
+	case aerr != nil:
 		return nil, 0, aerr
-	}
-	if acct.exhausted() {
+	case acct.exhausted():
 		return nil, 0, errQuota()
-	}
-	if !isJSON(r.Header.Get("Content-Type")) {
+	case !isJSON(r.Header.Get("Content-Type")):
 		return r.Body, r.ContentLength, nil
 	}
+	return g.passthroughJSON(w, r, acct, l)
+}
+
+// passthroughJSON reads a JSON body and holds its model, if any, to the
+// allowlist.
+func (g *Gateway) passthroughJSON(w http.ResponseWriter, r *http.Request,
+	acct account, l *reqLog) (io.Reader, int64, *apiError) {
 	body, aerr := readBody(w, r, g.cfg.MaxBodyBytes)
 	if aerr != nil {
 		return nil, 0, aerr
@@ -119,10 +121,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, body io.Reader,
 		resp, err = g.roundTrip(up)
 	}
 	if err != nil {
-		g.log.Error("upstream unavailable", "route", l.route, "err", err)
-		aerr := errUpstreamDown()
-		l.status, l.refusal = aerr.status, aerr.code
-		aerr.write(w)
+		g.upstreamDown(w, l, err)
 		return
 	}
 	defer func() { _ = resp.Body.Close() }()

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ type reqLog struct {
 
 // newLog starts the log record of a request.
 func newLog(method, path, route string, metered bool) *reqLog {
-	return &reqLog{start: time.Now(), method: method, path: scrubPath(path),
+	return &reqLog{start: time.Now(), method: method, path: safeText(path),
 		route: route, metered: metered}
 }
 
@@ -52,27 +53,44 @@ func (g *Gateway) logRequest(l *reqLog) {
 			slog.String("token_name", l.name))
 	}
 	if l.model != "" {
-		attrs = append(attrs, slog.String("model", l.model))
+		attrs = append(attrs, slog.String("model", safeText(l.model)))
 	}
 	level := slog.LevelInfo
-	if l.refusal != "" {
+	switch {
+	case l.refusal != "":
 		attrs = append(attrs, slog.String("refused", l.refusal))
-	} else if l.metered && l.status/100 == 2 {
-		attrs = append(attrs, slog.Int64("input_tokens", l.usage.Input),
-			slog.Int64("cached_input_tokens", l.usage.CachedInput),
-			slog.Int64("output_tokens", l.usage.Output),
-			slog.Int64("cost_nano", int64(l.cost)))
+	case l.metered && l.status/100 == 2:
+		attrs = append(attrs, l.usageAttrs()...)
 		if l.noUsage {
-			attrs = append(attrs, slog.Bool("usage_missing", true))
 			level = slog.LevelWarn
 		}
 	}
 	g.log.LogAttrs(context.Background(), level, "request", attrs...)
 }
 
-// scrubPath hides anything in a path that looks like a key, in case a
-// client put one there.
-func scrubPath(p string) string {
+// usageAttrs are the metering fields of a served metered request.
+func (l *reqLog) usageAttrs() []slog.Attr {
+	attrs := []slog.Attr{slog.Int64("input_tokens", l.usage.Input),
+		slog.Int64("cached_input_tokens", l.usage.CachedInput),
+		slog.Int64("output_tokens", l.usage.Output),
+		slog.Int64("cost_nano", int64(l.cost))}
+	if l.noUsage {
+		attrs = append(attrs, slog.Bool("usage_missing", true))
+	}
+	return attrs
+}
+
+// maxLogText is the most runes of client-chosen text (a path, a model
+// name) that a log line or an error message repeats.
+const maxLogText = 2 * model.MaxModelLen
+
+// safeText makes client-chosen text fit to log or repeat: anything that
+// looks like a key is hidden (a client may paste one in the wrong place)
+// and the text is cut to maxLogText runes.
+func safeText(p string) string {
+	if r := []rune(p); len(r) > maxLogText {
+		p = string(r[:maxLogText]) + "…"
+	}
 	if !strings.Contains(p, keys.Prefix) {
 		return p
 	}
@@ -90,3 +108,27 @@ func scrubPath(p string) string {
 
 // alnum is the alphabet of keys.
 const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// refuse answers with aerr and records it.
+func (l *reqLog) refuse(w http.ResponseWriter, aerr *apiError) {
+	l.status, l.refusal = aerr.status, aerr.code
+	aerr.write(w)
+}
+
+// authLogged authenticates the request and records the token, if any, in
+// its log line.
+func (g *Gateway) authLogged(r *http.Request, l *reqLog) (account, *apiError) {
+	acct, aerr := g.authenticate(r)
+	if acct.tok.ID != 0 {
+		l.token(acct)
+	}
+	return acct, aerr
+}
+
+// upstreamDown answers 502 after a failed upstream call. Nothing has been
+// charged: charges follow an upstream answer only.
+func (g *Gateway) upstreamDown(w http.ResponseWriter, l *reqLog, err error) {
+	g.log.Error("upstream unavailable; nothing charged", "route", l.route,
+		"token_id", l.tokenID, "err", err)
+	l.refuse(w, errUpstreamDown())
+}

@@ -10,17 +10,20 @@ import (
 	"keyward/model"
 )
 
-func TestParseRequest(t *testing.T) {
-	tests := []struct {
-		name        string
-		rt          route
-		body        string
-		model       string
-		stream      bool
-		clientUsage bool
-		code        string
-		upstreamOpt string // stream_options sent upstream; "" means none
-	}{
+// parseCase is a request body and what parseRequest must make of it.
+type parseCase struct {
+	name        string
+	rt          route
+	body        string
+	model       string
+	stream      bool
+	clientUsage bool
+	code        string
+	upstreamOpt string // stream_options sent upstream; "" means none
+}
+
+func parseCases() []parseCase {
+	return []parseCase{
 		{"plain", routeChat, `{"model":"a"}`, "a", false, false, "", ""},
 		{"stream adds usage", routeChat, `{"model":"a","stream":true}`, "a", true, false,
 			"", `{"include_usage":true}`},
@@ -47,7 +50,10 @@ func TestParseRequest(t *testing.T) {
 		{"empty model", routeChat, `{"model":""}`, "", false, false, CodeMissingModel, ""},
 		{"null model", routeChat, `{"model":null}`, "", false, false, CodeMissingModel, ""},
 	}
-	for _, tc := range tests {
+}
+
+func TestParseRequest(t *testing.T) {
+	for _, tc := range parseCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			req, aerr := parseRequest([]byte(tc.body), tc.rt)
 			if tc.code != "" {
@@ -183,14 +189,15 @@ func TestKeyFromRequest(t *testing.T) {
 	}
 }
 
-func TestScrubPath(t *testing.T) {
+func TestSafeText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"/v1/files", "/v1/files"},
 		{"/v1/x/sk-abcDEF123/y", "/v1/x/sk-****/y"},
 		{"/sk-a/sk-b", "/sk-****/sk-****"},
+		{strings.Repeat("é", 300), strings.Repeat("é", maxLogText) + "…"},
 	}
 	for _, tc := range tests {
-		if got := scrubPath(tc.in); got != tc.want {
+		if got := safeText(tc.in); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
 		}
 	}

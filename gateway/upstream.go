@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -133,13 +132,6 @@ type upstreamError struct{ err error }
 
 func (e *upstreamError) Error() string { return "upstream: " + e.err.Error() }
 func (e *upstreamError) Unwrap() error { return e.err }
-
-// isUpstreamDown reports whether err means the upstream could not be
-// reached.
-func isUpstreamDown(err error) bool {
-	var ue *upstreamError
-	return errors.As(err, &ue)
-}
 
 // writeResponseHead copies the upstream's status and headers to the
 // client; keepLength is false when the body will be changed on the way.

@@ -27,6 +27,7 @@ func (m *Model) openCatalog() tea.Cmd {
 	m.reveal = 0
 	m.state = screenCatalog
 	m.cat.err = ""
+	m.setStatus("")
 	return loadCatalogCmd(m.cfg.Store)
 }
 
@@ -223,7 +224,7 @@ func (m *Model) catalogTable(h int) []string {
 	if len(m.catalog) == 0 {
 		return wrap("The catalog is empty: press a to add model names.", m.width)
 	}
-	nameW := max(8, m.width-markerW-3*(catalogPriceW+1))
+	nameW := max(8, min(48, m.width-markerW-3*(catalogPriceW+1)))
 	lines := []string{m.st.ColHead.Render("  " + catalogRow(nameW, "Model", "Input",
 		"Output", "Cached"))}
 	n := max(1, h-1)

@@ -21,6 +21,7 @@ func (m *Model) openPanel(s screen, t model.Token) {
 	m.target = t
 	m.panel = panelState{}
 	m.state = s
+	m.setStatus("")
 }
 
 // openDetail shows t's details and loads its daily spend.
