@@ -156,7 +156,8 @@ func TestCLIBinaryExitStatuses(t *testing.T) {
 		{[]string{"tokens", "list"}, 0},
 		{[]string{"tokens", "lst"}, 2},
 		{[]string{"tokens", "show", "nobody"}, 1},
-		{[]string{"tokens", "create", "--name", "x", "--quota", "12abc"}, 1},
+		{[]string{"tokens", "create", "--name", "x", "--quota", "12abc"}, 2},
+		{[]string{"tokens", "create", "--name", strings.Repeat("x", 65)}, 1},
 	}
 	for _, tc := range tests {
 		cmd := exec.Command(bin, tc.args...)

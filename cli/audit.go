@@ -2,7 +2,6 @@ package cli
 
 import (
 	"flag"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,20 +35,6 @@ func bindAudit(fs *flag.FlagSet) binder {
 		}
 		return func(env Env) error { return showAudit(env, *token, *limit, *asJSON) }, nil
 	}
-}
-
-// auditTokenID turns --token into an ID. A number is taken as it is, so
-// that the history of a deleted token stays reachable; a name must belong
-// to exactly one token.
-func auditTokenID(st storage.Store, ref string) (uint64, error) {
-	if ref == "" {
-		return 0, nil
-	}
-	if id, err := strconv.ParseUint(ref, 10, 64); err == nil && id > 0 {
-		return id, nil
-	}
-	tok, err := tokenByName(st, ref)
-	return tok.ID, err
 }
 
 func showAudit(env Env, ref string, limit int, asJSON bool) error {

@@ -71,10 +71,10 @@ func backupToFile(env Env, dst string, force bool) (int64, error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".keyward-backup-*")
 	if err != nil {
-		return 0, fmt.Errorf("create the backup beside %s: %w", dst, err)
+		return 0, backupDirError(dst, err)
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }()
-	size, err := writeBackup(env, tmp)
+	size, err := writeBackup(env, tmp, dst)
 	if err != nil {
 		return 0, err
 	}
@@ -96,32 +96,54 @@ func checkBackupTarget(env Env, dst string, force bool) error {
 			return fmt.Errorf("%s is Keyward's own file; choose another backup file", dst)
 		}
 	}
+	if st.IsDir() {
+		return fmt.Errorf("%s is a directory; give the name of the backup file, "+
+			"as in %s", dst, filepath.Join(dst, "keyward.db"))
+	}
 	if !force {
 		return fmt.Errorf("%s already exists; choose another name or pass --force "+
 			"to replace it", dst)
 	}
-	if st.IsDir() {
-		return fmt.Errorf("%s is a directory; give a file name", dst)
-	}
 	return nil
 }
 
-// writeBackup fills f (created 0600 by os.CreateTemp) and flushes it to
-// disk.
-func writeBackup(env Env, f *os.File) (int64, error) {
-	size, err := env.Store.Backup(f)
-	if err != nil {
-		_ = f.Close()
-		return 0, err
+// backupDirError explains why no file could be made beside dst, naming
+// dst rather than the temporary file.
+func backupDirError(dst string, err error) error {
+	dir := filepath.Dir(dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot write the backup %s: the directory %s does not "+
+			"exist; create it first", dst, dir)
 	}
-	err = f.Sync()
+	return fmt.Errorf("cannot write the backup %s in the directory %s: %w", dst, dir,
+		withoutPath(err))
+}
+
+// writeBackup fills f (created 0600 by os.CreateTemp) and flushes it to
+// disk; errors name dst, the file the user asked for, not the temporary
+// file.
+func writeBackup(env Env, f *os.File, dst string) (int64, error) {
+	size, err := env.Store.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return 0, fmt.Errorf("write the backup %s: %w", f.Name(), err)
+		return 0, fmt.Errorf("cannot write the backup %s: %w", dst, withoutPath(err))
 	}
 	return size, nil
+}
+
+// withoutPath returns the cause inside a *fs.PathError (which names the
+// temporary file), or err itself.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // placeBackup moves the finished file to dst. Without force a hard link

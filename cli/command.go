@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -90,7 +91,7 @@ func helpFor(cmd *command, path, rest []string) error {
 }
 
 func unknownCommand(path []string, name string) error {
-	return usagef(path, "unknown command %q for '%s'", name, strings.Join(path, " "))
+	return usagef(path, "unknown command %s for '%s'", shownRef(name), strings.Join(path, " "))
 }
 
 func isHelpFlag(arg string) bool {
@@ -115,7 +116,7 @@ func parseLeaf(cmd *command, path, args []string) (action, error) {
 	}
 	act, err := bind(pos)
 	var ue *usageError
-	if errors.As(err, &ue) && ue.hint == "" {
+	if errors.As(err, &ue) && ue.hint == "" && !ue.value {
 		ue.hint = helpHint(path)
 	}
 	return act, err
@@ -153,9 +154,29 @@ func flagMessage(err error) string {
 		}
 		return "unknown flag " + name
 	}
+	msg = maskFlagValue(msg)
 	msg = strings.Replace(msg, "flag needs an argument: -", "flag needs a value: --", 1)
 	msg = strings.Replace(msg, " for flag -", " for flag --", 1)
 	return strings.Replace(msg, " for -", " for --", 1)
+}
+
+// maskFlagValue shows the value quoted in the flag package's "invalid
+// value" errors through shownRef, so that a key given to a flag by
+// mistake is masked.
+func maskFlagValue(msg string) string {
+	head, rest, ok := strings.Cut(msg, " value ")
+	if !ok || !strings.HasPrefix(head, "invalid") {
+		return msg
+	}
+	quoted, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return msg
+	}
+	value, err := strconv.Unquote(quoted)
+	if err != nil {
+		return msg
+	}
+	return head + " value " + shownRef(value) + rest[len(quoted):]
 }
 
 func isGlobalFlag(name string) bool {
@@ -169,10 +190,10 @@ func checkArgCount(spec argSpec, pos []string) error {
 	case len(pos) < spec.min:
 		return fmt.Errorf("missing %s", spec.what)
 	case spec.max == 0 && len(pos) > 0:
-		return fmt.Errorf("unexpected argument %q; this command takes none", pos[0])
+		return fmt.Errorf("unexpected argument %s; this command takes none", shownRef(pos[0]))
 	case spec.max > 0 && len(pos) > spec.max:
-		return fmt.Errorf("unexpected argument %q; this command takes %s only",
-			pos[spec.max], spec.what)
+		return fmt.Errorf("unexpected argument %s; this command takes %s only",
+			shownRef(pos[spec.max]), spec.what)
 	}
 	return nil
 }

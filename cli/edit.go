@@ -11,7 +11,7 @@ import (
 type editRequest struct {
 	ref       string
 	name      *string
-	quota     *string
+	limit     *model.Money
 	unlimited *bool
 	models    *[]string
 	json      bool
@@ -48,7 +48,11 @@ func (f *editFlags) request(fs *flag.FlagSet, ref string) (action, error) {
 		req.name = &f.name
 	}
 	if isSet(fs, "quota") {
-		req.quota = &f.quota
+		limit, err := moneyFlag("--quota", f.quota)
+		if err != nil {
+			return nil, err
+		}
+		req.limit = &limit
 	}
 	if isSet(fs, "models") {
 		req.models = (*[]string)(&f.models)
@@ -76,7 +80,7 @@ func (r *editRequest) setLimitMode(fs *flag.FlagSet, unlimited, limited, all boo
 	case isSet(fs, "limited"):
 		v := !limited
 		r.unlimited = &v
-	case r.quota != nil:
+	case r.limit != nil:
 		v := false
 		r.unlimited = &v
 	}
@@ -97,19 +101,13 @@ func exclusive(fs *flag.FlagSet, pairs [][2]string) error {
 }
 
 func (r editRequest) empty() bool {
-	return r.name == nil && r.quota == nil && r.unlimited == nil && r.models == nil
+	return r.name == nil && r.limit == nil && r.unlimited == nil && r.models == nil
 }
 
 // changes builds and validates the changes, with the console's rules.
 func (r editRequest) changes() (model.Changes, error) {
-	ch := model.Changes{Name: r.name, Unlimited: r.unlimited, Models: r.models}
-	if r.quota != nil {
-		limit, err := moneyFlag("--quota", *r.quota)
-		if err != nil {
-			return model.Changes{}, err
-		}
-		ch.Limit = &limit
-	}
+	ch := model.Changes{Name: r.name, Unlimited: r.unlimited, Limit: r.limit,
+		Models: r.models}
 	ch, err := ch.Normalize()
 	return ch, fieldMessage(err, tokenFlags())
 }
@@ -129,11 +127,16 @@ func (r editRequest) run(env Env) error {
 	if err != nil {
 		return storeError(fieldMessage(err, tokenFlags()), refOf(tok))
 	}
-	env.logger().Info("token updated", "id", tok.ID, "actor", env.Actor)
+	done := "Updated %s.\n"
+	if updated.Version == tok.Version {
+		done = "No changes to %s.\n"
+	} else {
+		env.logger().Info("token updated", "id", tok.ID, "actor", env.Actor)
+	}
 	if r.json {
 		return writeJSON(env.Stdout, toJSON(updated, false))
 	}
-	if _, err := fmt.Fprintf(env.Stdout, "Updated %s.\n", refOf(updated)); err != nil {
+	if _, err := fmt.Fprintf(env.Stdout, done, refOf(updated)); err != nil {
 		return err
 	}
 	return writeTokenDetail(env.Stdout, updated, false)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"keyward/model"
@@ -23,6 +24,9 @@ const (
 type usageError struct {
 	msg  string
 	hint string // "run 'keyward tokens --help' for usage"
+	// value marks a flag value that cannot be parsed: the message says
+	// what to write, so no hint is added.
+	value bool
 }
 
 // Error returns the message and the hint as one sentence.
@@ -63,8 +67,7 @@ func finish(stdout, stderr io.Writer, err error) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &help):
-		_, _ = io.WriteString(stdout, help.text)
-		return exitOK
+		return finishOutput(stderr, writeString(stdout, help.text))
 	case errors.As(err, &usage):
 		printError(stderr, usage.Error())
 		return exitUsage
@@ -73,9 +76,28 @@ func finish(stdout, stderr io.Writer, err error) int {
 	return exitFail
 }
 
+// finishOutput is the exit status after writing help or the version:
+// 1 when stdout could not take it (a full disk, a closed pipe).
+func finishOutput(stderr io.Writer, err error) int {
+	if err != nil {
+		printError(stderr, err.Error())
+		return exitFail
+	}
+	return exitOK
+}
+
+// writeString writes s, naming what failed in its error.
+func writeString(w io.Writer, s string) error {
+	if _, err := io.WriteString(w, s); err != nil {
+		return fmt.Errorf("cannot write the output: %w", err)
+	}
+	return nil
+}
+
 // printError writes one line "keyward: MESSAGE" with a final period.
+// Anything in it that looks like a key is masked.
 func printError(w io.Writer, msg string) {
-	msg = strings.TrimSpace(msg)
+	msg = maskKeys(strings.TrimSpace(msg))
 	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") {
 		msg += "."
 	}
@@ -104,14 +126,29 @@ func fieldMessage(err error, names flagNames) error {
 }
 
 // moneyFlag parses a dollar amount given to flag (such as "--quota") with
-// model.ParseMoney, naming the flag in the error.
+// model.ParseMoney. A value that is not an amount is a usage error, like
+// any flag value that cannot be parsed; the message names the flag and
+// quotes the value as typed.
 func moneyFlag(flag, value string) (model.Money, error) {
 	m, err := model.ParseMoney(value)
 	if err != nil {
 		reason := strings.TrimPrefix(err.Error(), model.ErrMoney.Error()+": ")
-		return 0, fmt.Errorf("%s: %s", flag, reason)
+		msg := fmt.Sprintf("%s %q is not a valid amount: %s", flag, value,
+			aboutIt(reason))
+		return 0, &usageError{msg: msg, value: true}
 	}
 	return m, nil
+}
+
+// aboutIt replaces the quoted text that starts a model.ParseMoney reason
+// with "it": that text is the amount after trimming, which can differ
+// from what was typed ("$$5" is quoted as "$5"), and the caller quotes
+// the value as typed.
+func aboutIt(reason string) string {
+	if q, err := strconv.QuotedPrefix(reason); err == nil {
+		return "it" + reason[len(q):]
+	}
+	return reason
 }
 
 // storeError explains the store's sentinel errors about one token in words

@@ -9,7 +9,7 @@ import (
 
 // globalFlagsHelp is the root help's list of the flags that come before
 // the command.
-const globalFlagsHelp = `Global flags (before the command):
+const globalFlagsHelp = `Global flags (before the command; an empty value is a usage error):
       --db PATH         database file (default: $KEYWARD_DB, else
                         $XDG_DATA_HOME/keyward/keyward.db)
       --base-url URL    the gateway's base URL for client set-up (default:

@@ -5,6 +5,10 @@ package cli
 const auditLong = `Show who changed what, newest first: tokens created, changed, enabled,
 disabled and deleted, and catalog changes. Keys never appear here.
 
+--token takes what 'keyward tokens --help' describes (an ID, a name, a
+full key, id:N or name:TEXT); an ID also finds the history of a deleted
+token.
+
 With --json, print an array of objects with seq, time (RFC 3339), actor,
 action, token_id, token_name, subject (the model of catalog events) and
 changes (objects with field, old and new).`
@@ -28,7 +32,13 @@ const rootLong = `Keyward hands out LLM API keys from your own machine and enfor
 quotas and model allowlists.
 
 Run keyward with no command to open the console. The commands below do the
-same on the command line, for scripts; most have --json output.`
+same on the command line, for scripts; most have --json output.
+
+Exit status: 0 on success; 1 when the command failed, including values
+the rules refuse (a name too long, an unknown token); 2 on a usage
+error: an unknown command or flag, a missing argument, flags that cannot
+go together, or a flag value that cannot be parsed (--quota abc,
+--limit many).`
 
 const rootExamples = `keyward
 KEY=$(keyward tokens create --name ci --quota 12.50)
@@ -64,12 +74,17 @@ keyward models price gpt-4o --clear`
 
 const tokensLong = `Manage the API tokens (keys) that Keyward hands out.
 
-A token is addressed by its numeric ID, or by its exact name when no other
-token has that name.`
+A token is addressed by its numeric ID, by its exact name when no other
+token has that name, or by its full key. A number that is one token's ID
+and another token's name is refused as ambiguous: write id:N for the ID
+or name:TEXT for the name (name:2024, id:7). Keys in messages are always
+masked.`
 
 const tokensExamples = `KEY=$(keyward tokens create --name ci --quota 12.50)
 keyward tokens list --filter ci
-keyward tokens disable ci`
+keyward tokens disable ci
+keyward tokens show name:2024
+keyward tokens disable "$KEY"`
 
 const tokensListLong = `List tokens, newest first, with their status, quota, models and masked key.
 
@@ -87,8 +102,12 @@ const tokensCreateLong = `Create an enabled token with a new key and print the k
 alone on its line, so that KEY=$(keyward tokens create ...) captures it.
 
 Without --quota the token is unlimited: it is never refused for spending,
-though what it spends is still counted. Without --models it may use every
-model.`
+though what it spends is still counted; --unlimited=false therefore needs
+--quota. Without --models it may use every model.
+
+If the token is created but its key cannot be printed (stdout is a full
+disk or a closed pipe), the command fails and names the token: get the key
+with 'keyward tokens show ID --reveal' or delete the token.`
 
 const tokensCreateExamples = `KEY=$(keyward tokens create --name ci --quota 12.50)
 keyward tokens create --name laptop --unlimited --models gpt-4o,llama3
@@ -105,9 +124,10 @@ keyward tokens show ci --reveal --json | jq -r .key`
 const tokensEditLong = `Change a token. Only the fields given change.
 
 --quota sets the limit and makes the token limited. --unlimited removes the
-limit but remembers it, and --limited brings it back. If someone else
-changes the token while this command runs, nothing is saved and the command
-says so.`
+limit but remembers it, and --limited brings it back. When the values
+given are what the token already has, it says "No changes" and records
+nothing. If someone else changes the token while this command runs,
+nothing is saved and the command says so.`
 
 const tokensEditExamples = `keyward tokens edit ci --quota 25
 keyward tokens edit 3 --name ci-runner --models gpt-4o-mini

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"strings"
 
 	"github.com/charmbracelet/x/term"
 
@@ -34,11 +35,11 @@ type globals struct {
 // the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g, rest, err := parseGlobals(args)
-	if err != nil || g.version {
-		if g.version {
-			_, _ = fmt.Fprintln(stdout, versionText())
-		}
+	if err != nil {
 		return finish(stdout, stderr, err)
+	}
+	if g.version {
+		return finishOutput(stderr, writeString(stdout, versionText()+"\n"))
 	}
 	logger, closeLog, err := openLog(g.logPath)
 	if err != nil {
@@ -72,11 +73,33 @@ func parseGlobals(args []string) (globals, []string, error) {
 	if errors.Is(err, flag.ErrHelp) {
 		return g, nil, &helpRequest{text: helpText(rootCommand(), []string{"keyward"})}
 	}
+	if err == nil {
+		err = checkGlobals(fs, g)
+	}
 	if err != nil {
 		return g, nil, usagef([]string{"keyward"}, "%s", flagMessage(err))
 	}
 	g.baseURL = firstSet(g.baseURLFlag, os.Getenv(EnvBaseURL), defaultBaseURL)
 	return g, fs.Args(), nil
+}
+
+// checkGlobals refuses a global flag given an empty value, which would
+// otherwise quietly mean its default (as "--db $UNSET_VARIABLE" would),
+// and --version followed by anything.
+func checkGlobals(fs *flag.FlagSet, g globals) error {
+	for _, f := range []struct{ name, value, what string }{
+		{"db", g.db, "a path"}, {"log", g.logPath, "a file"},
+		{"base-url", g.baseURLFlag, "a URL"},
+	} {
+		if isSet(fs, f.name) && strings.TrimSpace(f.value) == "" {
+			return fmt.Errorf("--%s needs %s, not an empty value", f.name, f.what)
+		}
+	}
+	if g.version && fs.NArg() > 0 {
+		return fmt.Errorf("--version takes no arguments, but %s was given",
+			shownRef(fs.Arg(0)))
+	}
+	return nil
 }
 
 // firstSet returns the first value that is not empty.

@@ -67,12 +67,12 @@ func TestModelsErrors(t *testing.T) {
 		{[]string{"price", "m", "--clear", "--input", "1"}, exitUsage,
 			"--clear cannot be used with --input"},
 		{[]string{"price", "--input", "1", "--output", "2"}, exitUsage, "missing a model name"},
-		{[]string{"price", "m", "--input", "abc", "--output", "2"}, exitFail,
-			`--input: "abc" contains 'a'`},
-		{[]string{"price", "m", "--input", "1", "--output", "-2"}, exitFail,
-			"--output: \"-2\" is negative"},
+		{[]string{"price", "m", "--input", "abc", "--output", "2"}, exitUsage,
+			`--input "abc" is not a valid amount: it contains 'a'`},
+		{[]string{"price", "m", "--input", "1", "--output", "-2"}, exitUsage,
+			`--output "-2" is not a valid amount: it is negative`},
 		{[]string{"price", "m", "--input", "1", "--output", "2", "--cached-input", "x"},
-			exitFail, "--cached-input:"},
+			exitUsage, `--cached-input "x" is not a valid amount`},
 		{[]string{"price", "bad name", "--input", "1", "--output", "2"}, exitFail,
 			"contains a space"},
 	}
@@ -99,7 +99,7 @@ func TestModelsPriceAndList(t *testing.T) {
 	}
 	p := catalog(t, st)["zz-model"].Price
 	if p == nil || p.Input != 250*model.Cent || p.Output != 10*model.Dollar ||
-		p.CachedInput != 75*model.Dollar/1000 {
+		p.CachedInput == nil || *p.CachedInput != 75*model.Dollar/1000 {
 		t.Fatalf("stored price %+v", p)
 	}
 	if ev := lastEvent(t, st); ev.Action != model.ActionModelPrice || ev.Actor != testActor {

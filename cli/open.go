@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 
 	"keyward/storage"
 )
@@ -63,21 +64,45 @@ func serveRunning(info storage.ServeInfo) error {
 // storage errors already name the file and the cause; this leads with
 // what happened.
 func openMessage(path string, err error) error {
-	var lead string
-	switch {
-	case errors.Is(err, storage.ErrLocked):
+	if errors.Is(err, storage.ErrLocked) {
 		return fmt.Errorf("the database %s is in use by another Keyward process; "+
 			"close that console, server or script and try again", path)
-	case errors.Is(err, storage.ErrCorrupt):
-		lead = "cannot open the database, it is damaged or not Keyward's"
-	case errors.Is(err, storage.ErrTooNew):
-		lead = "cannot open the database, a newer Keyward wrote it"
-	case errors.Is(err, storage.ErrMasterKey):
-		lead = "cannot open the database, its master key is missing or wrong"
-	case errors.Is(err, storage.ErrReadOnly):
-		lead = "cannot open the database for writing"
-	default:
-		lead = "cannot open the database"
 	}
-	return fmt.Errorf("%s: %w", lead, err)
+	for _, c := range []struct {
+		sentinel error
+		lead     string
+	}{
+		{storage.ErrCorrupt, "cannot open the database, it is damaged or not Keyward's"},
+		{storage.ErrTooNew, "cannot open the database, a newer Keyward wrote it"},
+		{storage.ErrMasterKey, "cannot open the database, its master key is missing or wrong"},
+		{storage.ErrReadOnly, "cannot open the database for writing"},
+	} {
+		if errors.Is(err, c.sentinel) {
+			return &leadError{lead: c.lead, detail: dropSentinel(err, c.sentinel), err: err}
+		}
+	}
+	return fmt.Errorf("cannot open the database: %w", err)
+}
+
+// leadError is an open failure told in words: what happened, then the
+// storage error's detail. It unwraps to the storage error.
+type leadError struct {
+	lead, detail string
+	err          error
+}
+
+// Error returns "lead: detail".
+func (e *leadError) Error() string { return e.lead + ": " + e.detail }
+
+// Unwrap returns the storage error, so errors.Is still finds its sentinel.
+func (e *leadError) Unwrap() error { return e.err }
+
+// dropSentinel removes the sentinel's own text ("master key problem: ")
+// from err's message: the lead already says it in words.
+func dropSentinel(err, sentinel error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
+		return rest
+	}
+	return strings.Replace(msg, ": "+sentinel.Error()+": ", ": ", 1)
 }

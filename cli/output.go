@@ -11,10 +11,6 @@ import (
 	"keyward/model"
 )
 
-// createdLayout is how tables show times, in the operator's local zone,
-// the same layout as the console.
-const createdLayout = "Jan 02, 2006, 15:04:05"
-
 // tokenJSON is a token as scripts read it. The field names are stable.
 // Amounts are exact decimal strings of dollars, never floats; limit_usd
 // and remaining_usd are null for unlimited tokens.
@@ -88,15 +84,6 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// quotaText is the table's Remaining / Total cell: "Unlimited · $3.20
-// used" or "$7.50 / $12.50".
-func quotaText(t model.Token) string {
-	if t.Unlimited {
-		return "Unlimited · " + t.Used.Format() + " used"
-	}
-	return t.Remaining().Format() + " / " + t.Limit.Format()
-}
-
 // modelsText is an allowlist in words.
 func modelsText(models []string) string {
 	if len(models) == 0 {
@@ -105,12 +92,13 @@ func modelsText(models []string) string {
 	return strings.Join(models, ", ")
 }
 
-// localTime formats t for tables in the local time zone.
+// localTime formats t for tables in the local time zone, in the
+// console's layout.
 func localTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format(createdLayout)
+	return t.Local().Format(model.TimeLayout)
 }
 
 // writeTokenDetail prints one token as labelled lines for tokens show.

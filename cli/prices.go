@@ -17,53 +17,59 @@ func modelsPriceCommand() *command {
 	}
 }
 
-// priceRequest is models price's parsed flags.
+// priceRequest is models price's parsed flags; price is nil for --clear.
 type priceRequest struct {
-	name                      string
-	input, output, cachedText string
-	cached                    bool
-	clear                     bool
+	name  string
+	price *model.Price
+}
+
+// priceFlags are the amounts as typed.
+type priceFlags struct {
+	input, output, cached string
+	clear                 bool
 }
 
 func bindModelsPrice(fs *flag.FlagSet) binder {
-	var req priceRequest
-	fs.StringVar(&req.input, "input", "", "`USD` per million input tokens")
-	fs.StringVar(&req.output, "output", "", "`USD` per million output tokens")
-	fs.StringVar(&req.cachedText, "cached-input", "",
+	var f priceFlags
+	fs.StringVar(&f.input, "input", "", "`USD` per million input tokens")
+	fs.StringVar(&f.output, "output", "", "`USD` per million output tokens")
+	fs.StringVar(&f.cached, "cached-input", "",
 		"`USD` per million cached input tokens (default: the input price)")
-	fs.BoolVar(&req.clear, "clear", false, "remove the model's price")
+	fs.BoolVar(&f.clear, "clear", false, "remove the model's price")
 	return func(args []string) (action, error) {
-		req.name, req.cached = args[0], isSet(fs, "cached-input")
-		anyPrice := isSet(fs, "input") || isSet(fs, "output") || req.cached
+		anyPrice := isSet(fs, "input") || isSet(fs, "output") || isSet(fs, "cached-input")
 		switch {
-		case req.clear && anyPrice:
+		case f.clear && anyPrice:
 			return nil, usageErr("--clear cannot be used with --input, --output " +
 				"or --cached-input")
-		case !req.clear && !(isSet(fs, "input") && isSet(fs, "output")):
+		case f.clear:
+			return priceRequest{name: args[0]}.run, nil
+		case !(isSet(fs, "input") && isSet(fs, "output")):
 			return nil, usageErr("--input and --output are both required " +
 				"(or --clear to remove the price)")
 		}
-		return req.run, nil
+		p, err := f.parse(isSet(fs, "cached-input"))
+		return priceRequest{name: args[0], price: p}.run, err
 	}
 }
 
-// price parses the amounts with model.ParseMoney; nil means --clear.
-func (r priceRequest) price() (*model.Price, error) {
-	if r.clear {
-		return nil, nil
-	}
+// parse reads the amounts with model.ParseMoney; an amount that does not
+// parse is a usage error.
+func (f priceFlags) parse(cached bool) (*model.Price, error) {
 	var p model.Price
 	var err error
-	if p.Input, err = moneyFlag("--input", r.input); err != nil {
+	if p.Input, err = moneyFlag("--input", f.input); err != nil {
 		return nil, err
 	}
-	if p.Output, err = moneyFlag("--output", r.output); err != nil {
+	if p.Output, err = moneyFlag("--output", f.output); err != nil {
 		return nil, err
 	}
-	if r.cached {
-		if p.CachedInput, err = moneyFlag("--cached-input", r.cachedText); err != nil {
+	if cached {
+		c, err := moneyFlag("--cached-input", f.cached)
+		if err != nil {
 			return nil, err
 		}
+		p.CachedInput = &c
 	}
 	return &p, nil
 }
@@ -73,10 +79,7 @@ func (r priceRequest) run(env Env) error {
 	if err != nil {
 		return err
 	}
-	p, err := r.price()
-	if err != nil {
-		return err
-	}
+	p := r.price
 	if err := env.Store.SetPrice(env.Actor, names[0], p); err != nil {
 		return err
 	}
@@ -96,8 +99,8 @@ func perMillion(m model.Money) string { return "$" + m.Decimal() }
 
 func priceText(p model.Price) string {
 	s := fmt.Sprintf("%s input, %s output", perMillion(p.Input), perMillion(p.Output))
-	if p.CachedInput != 0 {
-		s += fmt.Sprintf(", %s cached input", perMillion(p.CachedInput))
+	if p.CachedInput != nil {
+		s += fmt.Sprintf(", %s cached input", perMillion(*p.CachedInput))
 	}
 	return s
 }
@@ -120,7 +123,7 @@ func toCatalogJSON(m model.CatalogModel) catalogJSON {
 	if m.Price != nil {
 		out.Price = &priceJSON{InputUSD: m.Price.Input.Decimal(),
 			OutputUSD: m.Price.Output.Decimal()}
-		if m.Price.CachedInput != 0 {
+		if m.Price.CachedInput != nil {
 			c := m.Price.CachedInput.Decimal()
 			out.Price.CachedInputUSD = &c
 		}
@@ -149,8 +152,8 @@ func catalogTable(catalog []model.CatalogModel) *table {
 			continue
 		}
 		cached := "= input"
-		if m.Price.CachedInput != 0 {
-			cached = perMillion(m.Price.CachedInput)
+		if m.Price.CachedInput != nil {
+			cached = perMillion(*m.Price.CachedInput)
 		}
 		tb.add(m.Name, perMillion(m.Price.Input), perMillion(m.Price.Output), cached)
 	}

@@ -3,9 +3,6 @@ package cli
 import (
 	"flag"
 	"strings"
-
-	"keyward/keys"
-	"keyward/model"
 )
 
 // tokensCommand is the "tokens" group.
@@ -52,9 +49,10 @@ func tokensCreateCommand() *command {
 
 func bindTokensCreate(fs *flag.FlagSet) binder {
 	var req createRequest
+	var quota string
 	fs.StringVar(&req.name, "name", "", "token `NAME`, 1 to 64 characters (required)")
-	fs.StringVar(&req.quota, "quota", "", "spending limit in `USD`, such as 12.50")
-	fs.Bool("unlimited", false, "no spending limit (the default without --quota)")
+	fs.StringVar(&quota, "quota", "", "spending limit in `USD`, such as 12.50")
+	unlimited := fs.Bool("unlimited", false, "no spending limit (the default without --quota)")
 	fs.Var(&req.models, "models",
 		"allow only the models in a comma-separated `LIST` (default: all models)")
 	fs.BoolVar(&req.json, "json", false, "print the token and its key as a JSON object")
@@ -62,12 +60,33 @@ func bindTokensCreate(fs *flag.FlagSet) binder {
 		if !isSet(fs, "name") {
 			return nil, usageErr("--name is required")
 		}
-		if err := exclusive(fs, [][2]string{{"quota", "unlimited"}}); err != nil {
+		if err := checkLimitFlags(fs, *unlimited); err != nil {
 			return nil, err
 		}
 		req.limited = isSet(fs, "quota")
+		if req.limited {
+			limit, err := moneyFlag("--quota", quota)
+			if err != nil {
+				return nil, err
+			}
+			req.limit = limit
+		}
 		return req.run, nil
 	}
+}
+
+// checkLimitFlags refuses --quota with --unlimited, and --unlimited=false
+// without the --quota that a limited token needs.
+func checkLimitFlags(fs *flag.FlagSet, unlimited bool) error {
+	switch {
+	case !isSet(fs, "unlimited"):
+		return nil
+	case unlimited && isSet(fs, "quota"):
+		return usageErr("--quota and --unlimited cannot be used together")
+	case !unlimited && !isSet(fs, "quota"):
+		return usageErr("--unlimited=false needs --quota USD to set the limit")
+	}
+	return nil
 }
 
 func tokensShowCommand() *command {
@@ -151,35 +170,4 @@ func (m *modelList) Set(s string) error {
 		*m = append(*m, strings.TrimSpace(name))
 	}
 	return nil
-}
-
-// minKeyFilter is the shortest filter text that is also looked for inside
-// keys, as in the console: shorter text would match most keys by chance.
-const minKeyFilter = 4
-
-// filterTokens keeps the tokens that the console's filter would show for
-// text: the name contains it in any case; or, for text of four characters
-// or more without spaces, the key contains it; or text is a masked key
-// ("sk-****abcd") and the key ends the same way.
-func filterTokens(toks []model.Token, text string) []model.Token {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return toks
-	}
-	lower := strings.ToLower(text)
-	keyPart, suffix := "", ""
-	if rest, ok := strings.CutPrefix(text, keys.Prefix+"****"); ok && rest != "" {
-		suffix = rest
-	} else if len(text) >= minKeyFilter && !strings.ContainsAny(text, " \t") {
-		keyPart = text
-	}
-	var out []model.Token
-	for _, t := range toks {
-		if strings.Contains(strings.ToLower(t.Name), lower) ||
-			keyPart != "" && strings.Contains(t.Key, keyPart) ||
-			suffix != "" && strings.HasSuffix(t.Key, suffix) {
-			out = append(out, t)
-		}
-	}
-	return out
 }

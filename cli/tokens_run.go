@@ -16,11 +16,11 @@ func listTokens(env Env, filter string, asJSON bool) error {
 	}
 	empty := "No tokens yet; create one with: keyward tokens create --name NAME"
 	if filter != "" {
-		empty = fmt.Sprintf("No tokens match %q.", filter)
+		empty = fmt.Sprintf("No tokens match %s.", shownRef(filter))
 	}
 	l := list[model.Token, tokenJSON]{asJSON: asJSON, toJSON: listedToken,
 		table: tokenTable, empty: empty}
-	return l.print(env, filterTokens(toks, filter))
+	return l.print(env, model.Filter(toks, filter))
 }
 
 // listedToken is a token as lists show it: without its key.
@@ -35,7 +35,7 @@ func tokenTable(toks []model.Token) *table {
 	tb.add("ID", "NAME", "STATUS", "REMAINING / TOTAL", "MODELS", "KEY", "CREATED")
 	for _, t := range toks {
 		tb.add(strconv.FormatUint(t.ID, 10), t.Name, t.Status().String(),
-			quotaText(t), truncate(modelsText(t.Models), modelsCellWidth),
+			t.QuotaText(), truncate(modelsText(t.Models), modelsCellWidth),
 			keys.Mask(t.Key), localTime(t.CreatedAt))
 	}
 	return tb
@@ -43,48 +43,55 @@ func tokenTable(toks []model.Token) *table {
 
 // createRequest is tokens create's parsed flags.
 type createRequest struct {
-	name, quota string
-	limited     bool
-	models      modelList
-	json        bool
+	name    string
+	limit   model.Money
+	limited bool
+	models  modelList
+	json    bool
 }
 
-// spec builds and validates the token spec, with the console's rules.
-func (r createRequest) spec() (model.Spec, error) {
-	spec := model.Spec{Name: r.name, Unlimited: !r.limited, Models: r.models}
-	if r.limited {
-		limit, err := moneyFlag("--quota", r.quota)
-		if err != nil {
-			return model.Spec{}, err
-		}
-		spec.Limit = limit
-	}
-	spec, err := spec.Normalize()
-	return spec, fieldMessage(err, tokenFlags())
-}
-
-// run creates the token and prints its key once.
+// run creates the token, with the console's rules, and prints its key
+// once.
 func (r createRequest) run(env Env) error {
-	spec, err := r.spec()
+	spec := model.Spec{Name: r.name, Unlimited: !r.limited, Limit: r.limit,
+		Models: r.models}
+	spec, err := spec.Normalize()
 	if err != nil {
-		return err
+		return fieldMessage(err, tokenFlags())
 	}
 	tok, err := env.Store.Create(env.Actor, spec)
 	if err != nil {
 		return fieldMessage(err, tokenFlags())
 	}
 	env.logger().Info("token created", "id", tok.ID, "name", tok.Name, "actor", env.Actor)
-	if r.json {
-		return writeJSON(env.Stdout, toJSON(tok, true))
+	if err := r.printKey(env, tok); err != nil {
+		return keyLost(tok, err)
 	}
-	if _, err := fmt.Fprintln(env.Stdout, tok.Key); err != nil {
-		return err
-	}
-	if env.Interactive {
+	if env.Interactive && !r.json {
 		_, err = fmt.Fprintf(env.Stderr, "Created %s. The key is above; "+
 			"'keyward tokens show %d --reveal' shows it again.\n", refOf(tok), tok.ID)
 	}
 	return err
+}
+
+// printKey writes the new key, alone on its line or in JSON. A closed
+// pipe on stdout must come back as an error, not end the process with
+// SIGPIPE before keyLost can say that the token exists.
+func (r createRequest) printKey(env Env, tok model.Token) error {
+	defer catchSIGPIPE()()
+	if r.json {
+		return writeJSON(env.Stdout, toJSON(tok, true))
+	}
+	_, err := fmt.Fprintln(env.Stdout, tok.Key)
+	return err
+}
+
+// keyLost is the error when a token was created but its key could not be
+// printed: the token exists, so say which it is and how to go on.
+func keyLost(tok model.Token, err error) error {
+	return fmt.Errorf("created %s but could not print its key (%v); run 'keyward "+
+		"tokens show %d --reveal' to see the key, or 'keyward tokens delete %d' "+
+		"to remove the token", refOf(tok), err, tok.ID, tok.ID)
 }
 
 // showToken prints one token, revealing its key only when asked.

@@ -25,6 +25,8 @@ func TestTokensCreate(t *testing.T) {
 		{"models", []string{"--name", "ci", "--models", "gpt-4o, llama3", "--models", "qwen"},
 			true, 0, []string{"gpt-4o", "llama3", "qwen"}},
 		{"trimmed name", []string{"--name", "  ci  "}, true, 0, nil},
+		{"unlimited=false with quota", []string{"--name", "ci", "--unlimited=false",
+			"--quota", "3"}, false, 3 * model.Dollar, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,10 +94,16 @@ func TestTokensCreateErrors(t *testing.T) {
 		{"no name", []string{}, exitUsage, "--name is required"},
 		{"quota and unlimited", []string{"--name", "a", "--quota", "1", "--unlimited"},
 			exitUsage, "--quota and --unlimited cannot be used together"},
-		{"letters in quota", []string{"--name", "a", "--quota", "12abc"}, exitFail,
-			`--quota: "12abc" contains 'a'`},
-		{"negative quota", []string{"--name", "a", "--quota", "-1"}, exitFail, "negative"},
-		{"decimal comma", []string{"--name", "a", "--quota", "1,5"}, exitFail, "decimal comma"},
+		{"letters in quota", []string{"--name", "a", "--quota", "12abc"}, exitUsage,
+			`--quota "12abc" is not a valid amount: it contains 'a'`},
+		{"negative quota", []string{"--name", "a", "--quota", "-1"}, exitUsage, "negative"},
+		{"decimal comma", []string{"--name", "a", "--quota", "1,5"}, exitUsage, "decimal comma"},
+		{"doubled dollar sign quoted as typed", []string{"--name", "a", "--quota", "$$5"},
+			exitUsage, `--quota "$$5" is not a valid amount: it contains '$'`},
+		{"unlimited=false without quota", []string{"--name", "a", "--unlimited=false"},
+			exitUsage, "--unlimited=false needs --quota USD"},
+		{"quota and unlimited=true", []string{"--name", "a", "--quota", "1",
+			"--unlimited=true"}, exitUsage, "--quota and --unlimited cannot be used together"},
 		{"empty name", []string{"--name", "  "}, exitFail, "--name must not be empty"},
 		{"long name", []string{"--name", strings.Repeat("x", 65)}, exitFail,
 			"--name is 65 characters; the most is 64"},
@@ -175,10 +183,15 @@ func TestTokensShowJSON(t *testing.T) {
 
 func TestTokenAddressing(t *testing.T) {
 	st := openStore(t)
-	mustCreate(t, st, model.Spec{Name: "twin"})          // ID 1
-	mustCreate(t, st, model.Spec{Name: "twin"})          // ID 2
-	numeric := mustCreate(t, st, model.Spec{Name: "77"}) // ID 3
-	mustCreate(t, st, model.Spec{Name: "1"})             // ID 4: ID 1 wins
+	mustCreate(t, st, model.Spec{Name: "twin"})                  // ID 1
+	mustCreate(t, st, model.Spec{Name: "twin"})                  // ID 2
+	numeric := mustCreate(t, st, model.Spec{Name: "77"})         // ID 3
+	mustCreate(t, st, model.Spec{Name: "1"})                     // ID 4: clashes with ID 1
+	mustCreate(t, st, model.Spec{Name: "05"})                    // ID 5: its own name
+	mustCreate(t, st, model.Spec{Name: "02"})                    // ID 6: clashes with ID 2
+	mustCreate(t, st, model.Spec{Name: "id:9"})                  // ID 7
+	keyed := mustCreate(t, st, model.Spec{Name: "by-key"})       // ID 8
+	mustCreate(t, st, model.Spec{Name: strings.Repeat("a", 64)}) // ID 9
 	tests := []struct {
 		ref, wantName string
 		code          int
@@ -186,11 +199,26 @@ func TestTokenAddressing(t *testing.T) {
 	}{
 		{"2", "twin", exitOK, ""},
 		{"77", "77", exitOK, ""},
-		{"1", "twin", exitOK, ""},
+		{"05", "05", exitOK, ""}, // ID 5 is the token named "05" itself
+		{"id:1", "twin", exitOK, ""},
+		{"name:1", "1", exitOK, ""},
+		{"name:02", "02", exitOK, ""},
+		{"id:2", "twin", exitOK, ""},
+		{"name:id:9", "id:9", exitOK, ""},
+		{"id:9", strings.Repeat("a", 64), exitOK, ""},
+		{keyed.Key, "by-key", exitOK, ""},
+		{"1", "", exitFail, `"1" is the ID of 'twin' (ID 1) and the name of '1' (ID 4); ` +
+			"write id:1 or name:1 to say which"},
+		{"02", "", exitFail, `"02" is the ID of 'twin' (ID 2) and the name of '02' (ID 6)`},
 		{"twin", "", exitFail, `2 tokens are named "twin" (IDs 1, 2); use the ID instead`},
 		{"nobody", "", exitFail, `no token has the ID or name "nobody"`},
 		{"99", "", exitFail, `no token has the ID or name "99"`},
 		{"TWIN", "", exitFail, `no token has the ID or name "TWIN"`},
+		{"id:99", "", exitFail, "no token has the ID 99"},
+		{"name:nobody", "", exitFail, `no token has the name "nobody"`},
+		{"id:x", "", exitUsage, `"id:x" is not a token ID; write a number after id:`},
+		{"id:0", "", exitUsage, "is not a token ID"},
+		{"name:", "", exitUsage, "name: needs the token's name after it"},
 	}
 	for _, tc := range tests {
 		r := run(t, st, "tokens", "show", tc.ref, "--json")
@@ -200,11 +228,35 @@ func TestTokenAddressing(t *testing.T) {
 		}
 		var got tokenJSON
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Name != tc.wantName {
-			t.Errorf("%s: got %q (%v), want %q", tc.ref, got.Name, err, tc.wantName)
+			t.Errorf("%s: got %q (%v), want %q", keys.Mask(tc.ref), got.Name, err, tc.wantName)
 		}
 	}
-	if numeric.ID != 3 {
-		t.Fatalf("numeric-named token has ID %d, test assumes 3", numeric.ID)
+	if numeric.ID != 3 || keyed.ID != 8 {
+		t.Fatalf("tokens have IDs %d and %d, test assumes 3 and 8", numeric.ID, keyed.ID)
+	}
+}
+
+// TestAmbiguousReferenceChangesNothing: every command that takes a
+// reference refuses the ambiguous one before changing anything.
+func TestAmbiguousReferenceChangesNothing(t *testing.T) {
+	st := openStore(t)
+	mustCreate(t, st, model.Spec{Name: "first"}) // ID 1
+	mustCreate(t, st, model.Spec{Name: "1"})     // ID 2
+	for _, args := range [][]string{
+		{"tokens", "disable", "1"}, {"tokens", "delete", "1", "--yes"},
+		{"tokens", "edit", "1", "--name", "x"}, {"audit", "--token", "1"},
+	} {
+		before := auditCount(t, st)
+		r := run(t, st, args...)
+		expect(t, r, exitFail, "write id:1 or name:1 to say which")
+		if auditCount(t, st) != before || tokenCount(t, st) != 2 {
+			t.Errorf("%v changed the store", args)
+		}
+	}
+	r := run(t, st, "tokens", "disable", "name:1")
+	expect(t, r, exitOK, "")
+	if tok, _ := st.Get(2); tok.Enabled || r.stdout != "Disabled '1' (ID 2).\n" {
+		t.Errorf("disable name:1: enabled %v, stdout %q", tok.Enabled, r.stdout)
 	}
 }
 

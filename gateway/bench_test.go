@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -100,25 +102,45 @@ func benchPair(b *testing.B, clients int, delay time.Duration) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	direct, viaGW := newReq(up.URL), newReq(gwURL)
+	paths := []func(context.Context) *http.Request{newReq(up.URL), newReq(gwURL),
+		newReq(bareProxy(b, up.URL))}
 	warm := max(clients, 200)
 	if delay > 0 {
 		warm = clients
 	}
-	loadgen.Run(ctx, client, clients, warm, direct) // open the connections
-	loadgen.Run(ctx, client, clients, warm, viaGW)
+	for _, p := range paths { // open the connections
+		loadgen.Run(ctx, client, clients, warm, p)
+	}
 	const rounds = 4
-	var d, g loadgen.Result
+	results := make([]loadgen.Result, len(paths))
 	b.ResetTimer()
 	for range rounds {
-		d = merge(d, loadgen.Run(ctx, client, clients, max(1, b.N/rounds), direct))
-		g = merge(g, loadgen.Run(ctx, client, clients, max(1, b.N/rounds), viaGW))
+		for i, p := range paths {
+			results[i] = merge(results[i],
+				loadgen.Run(ctx, client, clients, max(1, b.N/rounds), p))
+		}
 	}
 	b.StopTimer()
-	if d.Errors+g.Errors > 0 {
-		b.Fatalf("%d direct and %d gateway requests failed", d.Errors, g.Errors)
+	for i, r := range results {
+		if r.Errors > 0 {
+			b.Fatalf("path %d: %d requests failed", i, r.Errors)
+		}
 	}
-	report(b, d, g)
+	report(b, results[0], results[1], results[2])
+}
+
+// bareProxy is the baseline of an HTTP hop that checks and meters
+// nothing: httputil.ReverseProxy with the same tuned transport.
+func bareProxy(b *testing.B, upstream string) string {
+	target, err := url.Parse(upstream)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = NewTransport()
+	srv := httptest.NewServer(rp)
+	b.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // merge adds one round's result to the totals.
@@ -130,8 +152,9 @@ func merge(total, r loadgen.Result) loadgen.Result {
 	return total
 }
 
-// report writes both sides' figures and the gateway's cost.
-func report(b *testing.B, d, g loadgen.Result) {
+// report writes the figures of the direct path and the gateway, the
+// gateway's cost, and the bare proxy's throughput for comparison.
+func report(b *testing.B, d, g, bare loadgen.Result) {
 	us := func(t time.Duration) float64 { return float64(t) / float64(time.Microsecond) }
 	b.ReportMetric(us(d.Quantile(0.5)), "direct-p50-us")
 	b.ReportMetric(us(d.Quantile(0.99)), "direct-p99-us")
@@ -142,6 +165,8 @@ func report(b *testing.B, d, g loadgen.Result) {
 	b.ReportMetric(d.PerSecond(), "direct-req/s")
 	b.ReportMetric(g.PerSecond(), "gw-req/s")
 	b.ReportMetric(100*g.PerSecond()/max(d.PerSecond(), 1), "gw/direct-%")
+	b.ReportMetric(100*bare.PerSecond()/max(d.PerSecond(), 1), "bare-proxy/direct-%")
+	b.ReportMetric(us(bare.Quantile(0.99)-d.Quantile(0.99)), "bare-added-p99-us")
 }
 
 // BenchmarkChargeGroupCommit queues b.N charges from many goroutines

@@ -196,7 +196,7 @@ func (f *fakeUpstream) serveResponses(w http.ResponseWriter, mdl string, stream 
 // testPrice is m1's price; m2 has none.
 func testPrice() model.Price {
 	return model.Price{Input: 2 * model.Dollar, Output: 8 * model.Dollar,
-		CachedInput: model.Dollar / 2}
+		CachedInput: new(model.Dollar / 2)}
 }
 
 // chatCost is what one chat or completions request costs on m1:

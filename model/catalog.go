@@ -4,9 +4,19 @@ import "time"
 
 // Price is what a model costs, in dollars per million tokens.
 type Price struct {
-	Input       Money
-	Output      Money
-	CachedInput Money // zero means cached input costs the Input price
+	Input  Money
+	Output Money
+	// CachedInput is the price of input served from the upstream's cache;
+	// nil means the Input price. A zero amount makes cached input free.
+	CachedInput *Money
+}
+
+// Cached is the price of cached input: CachedInput when set, else Input.
+func (p Price) Cached() Money {
+	if p.CachedInput != nil {
+		return *p.CachedInput
+	}
+	return p.Input
 }
 
 // PerMillion is the token count prices are quoted for.
@@ -31,10 +41,7 @@ type Usage struct {
 func (p Price) Cost(u Usage) Money {
 	cached := max(0, min(u.CachedInput, u.Input))
 	fresh := u.Input - cached
-	cachedPrice := p.CachedInput
-	if cachedPrice == 0 {
-		cachedPrice = p.Input
-	}
+	cachedPrice := p.Cached()
 	// Sum of count*price in nano-dollars per million tokens; each term is
 	// below 2^40 * 2^60 only for absurd prices, so cap the counts first.
 	total := mulCapped(fresh, p.Input) + mulCapped(cached, cachedPrice) +

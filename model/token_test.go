@@ -94,7 +94,7 @@ func TestChangesNormalize(t *testing.T) {
 }
 
 func TestPriceCost(t *testing.T) {
-	p := Price{Input: 125 * Cent, Output: 10 * Dollar, CachedInput: 12_500_000 / 100}
+	p := Price{Input: 125 * Cent, Output: 10 * Dollar, CachedInput: new(Money(12_500_000 / 100))}
 	cases := []struct {
 		name string
 		p    Price
@@ -106,9 +106,15 @@ func TestPriceCost(t *testing.T) {
 		{"a million output tokens", p, Usage{Output: 1_000_000}, 10 * Dollar},
 		{"cached part at the cached price", p, Usage{Input: 1_000_000, CachedInput: 400_000},
 			600_000*125*Cent/1_000_000 + 400_000*125_000/1_000_000},
-		{"cached price zero means input price",
+		{"no cached price means the input price",
 			Price{Input: Dollar}, Usage{Input: 10, CachedInput: 10}, 10_000},
-		{"cached above input is capped", Price{Input: Dollar, CachedInput: 1},
+		{"cached price zero makes cached input free",
+			Price{Input: Dollar, Output: Dollar, CachedInput: new(Money(0))},
+			Usage{Input: 1_000_000, CachedInput: 1_000_000}, 0},
+		{"cached price zero charges the fresh part",
+			Price{Input: Dollar, CachedInput: new(Money(0))},
+			Usage{Input: 1_000_000, CachedInput: 400_000}, 600_000 * Dollar / 1_000_000},
+		{"cached above input is capped", Price{Input: Dollar, CachedInput: new(Money(1))},
 			Usage{Input: 10, CachedInput: 50}, 1},
 		{"negative counts cost nothing", p, Usage{Input: -5, Output: -5}, 0},
 		{"absurd counts saturate", Price{Input: MaxMoney}, Usage{Input: 1 << 62}, 0},

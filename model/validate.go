@@ -44,7 +44,9 @@ func fieldErr(field, format string, a ...any) error {
 }
 
 // CleanName trims a token name and checks it: 1 to 64 characters, no
-// control characters or escape sequences, and no invisible-only names.
+// control characters or escape sequences, no invisible characters that
+// could make it look blank or hide text in it (see firstHidden), and not
+// only spaces.
 func CleanName(name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", fieldErr(FieldName, "is not valid UTF-8 text")
@@ -54,6 +56,10 @@ func CleanName(name string) (string, error) {
 			"use letters, digits, punctuation, symbols or emoji", r)
 	}
 	name = strings.TrimSpace(name)
+	if r, ok := firstHidden(name); ok {
+		return "", fieldErr(FieldName, "contains the invisible character %U, which "+
+			"would hide what the name holds; remove it", r)
+	}
 	n := utf8.RuneCountInString(name)
 	switch {
 	case n == 0:
@@ -76,6 +82,55 @@ func hasVisible(s string) bool {
 		}
 	}
 	return false
+}
+
+// firstHidden finds the first rune that shows nothing yet is no space, so
+// could make a name look blank or hide text inside it: format characters
+// (zero-width space, word joiner, byte order mark, soft hyphen, tags,
+// invisible operators, interlinear annotations), the other default
+// ignorable characters (Hangul fillers, combining grapheme joiner) and
+// the braille blank U+2800. The zero-width joiner and non-joiner are
+// allowed between two visible non-ASCII characters, where emoji
+// sequences and scripts such as Persian and Devanagari need them.
+func firstHidden(s string) (rune, bool) {
+	runes := []rune(s)
+	for i, r := range runes {
+		if isJoiner(r) && joinsVisible(runes, i) {
+			continue
+		}
+		if isHidden(r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// isHidden reports whether r is invisible without being a space.
+func isHidden(r rune) bool {
+	return r == brailleBlank || unicode.Is(unicode.Cf, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
+}
+
+// brailleBlank is U+2800 BRAILLE PATTERN BLANK, a symbol that shows as a
+// space but is not one.
+const brailleBlank = 0x2800
+
+// isJoiner reports whether r is U+200C ZERO WIDTH NON-JOINER or U+200D
+// ZERO WIDTH JOINER.
+func isJoiner(r rune) bool { return r == 0x200C || r == 0x200D }
+
+// joinsVisible reports whether runes[i] sits between two visible non-ASCII
+// characters. ASCII text never needs a joiner, so one there only hides.
+func joinsVisible(runes []rune, i int) bool {
+	if i == 0 || i == len(runes)-1 {
+		return false
+	}
+	for _, r := range []rune{runes[i-1], runes[i+1]} {
+		if r < utf8.RuneSelf || unicode.IsSpace(r) || isHidden(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // firstControl finds the first rune that could move the cursor, change
@@ -108,7 +163,8 @@ func CheckLimit(m Money) error {
 }
 
 // CleanModel trims one model name and checks it: 1 to 128 characters, no
-// spaces, no control characters and no invisible format characters.
+// spaces, no control characters and no invisible characters (format
+// characters, fillers, the braille blank; joiners included).
 func CleanModel(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	n := utf8.RuneCountInString(name)
@@ -125,9 +181,9 @@ func CleanModel(name string) (string, error) {
 		if unicode.IsSpace(r) {
 			return "", fieldErr(FieldModel, "%q contains a space", name)
 		}
-		if unicode.IsControl(r) || isBidiControl(r) || unicode.Is(unicode.Cf, r) {
-			return "", fieldErr(FieldModel, "%q contains the control character %U",
-				name, r)
+		if unicode.IsControl(r) || isBidiControl(r) || isHidden(r) {
+			return "", fieldErr(FieldModel, "%+q contains the control or invisible "+
+				"character %U", name, r)
 		}
 	}
 	return name, nil

@@ -99,7 +99,7 @@ func priceText(p *model.Price) string {
 		return "none"
 	}
 	s := "input $" + p.Input.Decimal() + ", output $" + p.Output.Decimal()
-	if p.CachedInput != 0 {
+	if p.CachedInput != nil {
 		s += ", cached input $" + p.CachedInput.Decimal()
 	}
 	return s + " per million tokens"

@@ -149,7 +149,7 @@ func checkPrice(p *model.Price) error {
 	if p == nil {
 		return nil
 	}
-	for _, m := range []model.Money{p.Input, p.Output, p.CachedInput} {
+	for _, m := range []model.Money{p.Input, p.Output, p.Cached()} {
 		if m < 0 || m > model.MaxMoney {
 			return &model.FieldError{Field: fieldPrice,
 				Reason: "must be from $0 to " + model.MaxMoney.Format() + " per million tokens"}

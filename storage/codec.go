@@ -29,8 +29,11 @@ const (
 	flagUnlimited = 1 << 1
 )
 
-// errRecord is wrapped by decoding errors.
-var errRecord = errors.New("malformed token record")
+// Decoding errors wrap one of these.
+var (
+	errRecord = errors.New("malformed token record")
+	errPrice  = errors.New("malformed price record")
+)
 
 // encodeRecord writes t (without its key) and the sealed key.
 func encodeRecord(t *model.Token, sealed []byte) []byte {
@@ -74,13 +77,18 @@ func appendBytes(b, s []byte) []byte {
 
 // decoder reads a record, remembering the first error.
 type decoder struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	kind error // errRecord (the default) or errPrice
 }
 
 func (d *decoder) fail(what string) {
 	if d.err == nil {
-		d.err = fmt.Errorf("%w: bad %s", errRecord, what)
+		kind := d.kind
+		if kind == nil {
+			kind = errRecord
+		}
+		d.err = fmt.Errorf("%w: bad %s", kind, what)
 	}
 	d.b = nil
 }
@@ -171,33 +179,63 @@ func (d *decoder) models() []string {
 	return out
 }
 
+// A price value is a format byte, then:
+//
+//	format 1: varint Input, varint Output, varint CachedInput, where 0
+//	          meant "same as input" (read only; no longer written)
+//	format 2: flags byte (priceHasCached), varint Input, varint Output,
+//	          and varint CachedInput when priceHasCached is set
+//
+// An empty value is a model without a price.
+const (
+	priceFormatV1  = 1
+	priceFormat    = 2
+	priceHasCached = 1 << 0
+)
+
 // encodePrice writes a catalog price; nil is an empty value.
 func encodePrice(p *model.Price) []byte {
 	if p == nil {
 		return nil
 	}
-	b := []byte{recordFormat}
+	var flags byte
+	if p.CachedInput != nil {
+		flags |= priceHasCached
+	}
+	b := []byte{priceFormat, flags}
 	b = binary.AppendVarint(b, int64(p.Input))
 	b = binary.AppendVarint(b, int64(p.Output))
-	return binary.AppendVarint(b, int64(p.CachedInput))
+	if p.CachedInput != nil {
+		b = binary.AppendVarint(b, int64(*p.CachedInput))
+	}
+	return b
 }
 
-// decodePrice reads what encodePrice wrote.
+// decodePrice reads what encodePrice wrote, and the older format 1.
 func decodePrice(b []byte) (*model.Price, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	d := decoder{b: b}
-	if f := d.byte("price format"); d.err == nil && f != recordFormat {
-		return nil, fmt.Errorf("%w: unknown price format %d", errRecord, f)
+	d := decoder{b: b, kind: errPrice}
+	format := d.byte("price format")
+	var flags byte
+	switch {
+	case d.err != nil:
+	case format == priceFormat:
+		flags = d.byte("price flags")
+	case format != priceFormatV1:
+		return nil, fmt.Errorf("%w: unknown price format %d", errPrice, format)
 	}
-	p := &model.Price{
-		Input:       model.Money(d.varint("input price")),
-		Output:      model.Money(d.varint("output price")),
-		CachedInput: model.Money(d.varint("cached input price")),
+	p := &model.Price{Input: model.Money(d.varint("input price")),
+		Output: model.Money(d.varint("output price"))}
+	if format == priceFormatV1 || flags&priceHasCached != 0 {
+		cached := model.Money(d.varint("cached input price"))
+		if format == priceFormat || cached != 0 {
+			p.CachedInput = &cached
+		}
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("trailing bytes")
+	if d.err == nil && (len(d.b) != 0 || flags&^priceHasCached != 0) {
+		d.fail("trailing bytes or unknown flags")
 	}
 	if d.err != nil {
 		return nil, d.err

@@ -16,18 +16,41 @@ import (
 // fileInfo is what inspect learns about a database file before it is
 // opened for writing.
 type fileInfo struct {
+	absent   bool   // no file yet: Open makes one
 	fresh    bool   // no Keyward data yet: Open initialises it
 	schema   uint64 // schema version written in the meta bucket
 	keyCheck []byte // check value of the master key
 }
 
-// inspect looks at the file at path read-only. A file that does not exist
-// or is empty is fresh; anything else must be a consistent bbolt file with
-// Keyward's meta bucket and a schema this build understands.
-func inspect(path string, timeout time.Duration) (fileInfo, error) {
-	if fresh, err := isNewFile(path); fresh || err != nil {
-		return fileInfo{fresh: fresh}, err
+// inspect looks at the file at path read-only. A missing file is fresh
+// and absent. An empty file, or a bbolt file with no buckets, is fresh
+// only while the master key at keyPath does not exist either (a first run
+// that stopped early); beside an existing key it is a damaged database.
+// Anything else must be a consistent bbolt file with Keyward's meta
+// bucket, every bucket its schema needs, and a schema this build
+// understands.
+func inspect(path, keyPath string, timeout time.Duration) (fileInfo, error) {
+	size, err := fileSize(path)
+	switch {
+	case err != nil:
+		return fileInfo{}, err
+	case size < 0:
+		return fileInfo{absent: true, fresh: true}, nil
+	case size == 0 && keyExists(keyPath):
+		return fileInfo{}, emptyError(path, keyPath, "the file is empty (truncated?)")
+	case size == 0:
+		return fileInfo{fresh: true}, nil
 	}
+	info, err := inspectData(path, timeout)
+	if err == nil && info.fresh && keyExists(keyPath) {
+		return fileInfo{}, emptyError(path, keyPath,
+			"it is a bbolt file with no buckets at all (truncated or wiped?)")
+	}
+	return info, err
+}
+
+// inspectData checks a non-empty file through and reads its meta bucket.
+func inspectData(path string, timeout time.Duration) (fileInfo, error) {
 	bdb, err := openReadOnly(path, timeout)
 	if err != nil {
 		return fileInfo{}, err
@@ -47,18 +70,33 @@ func inspect(path string, timeout time.Duration) (fileInfo, error) {
 	return info, err
 }
 
-// isNewFile reports whether path is absent or empty: a database to make.
-func isNewFile(path string) (bool, error) {
+// emptyError refuses a database with no data beside an existing master
+// key: Keyward never leaves such a file itself, so data was lost.
+func emptyError(path, keyPath, what string) error {
+	return fmt.Errorf("%s: %w: %s, yet its master key %s exists; restore the "+
+		"database from a backup, or delete it to start over", path, ErrCorrupt, what, keyPath)
+}
+
+// keyExists reports whether something is at keyPath. A file that cannot
+// be looked at counts as existing, so that doubt never makes Open treat a
+// damaged database as new.
+func keyExists(keyPath string) bool {
+	_, err := os.Stat(keyPath)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// fileSize is the size of the file at path, -1 when there is none.
+func fileSize(path string) (int64, error) {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return true, nil
+		return -1, nil
 	case err != nil:
-		return false, fmt.Errorf("database %s: %w", path, err)
+		return 0, fmt.Errorf("database %s: %w", path, err)
 	case st.IsDir():
-		return false, fmt.Errorf("%s: %w: it is a directory", path, ErrCorrupt)
+		return 0, fmt.Errorf("%s: %w: it is a directory", path, ErrCorrupt)
 	}
-	return st.Size() == 0, nil
+	return st.Size(), nil
 }
 
 // openReadOnly opens path with a shared lock, turning bbolt's errors and
@@ -82,8 +120,9 @@ func openBoltFile(path string, opts *bolt.Options) (*bolt.DB, error) {
 	return bdb, nil
 }
 
-// readMeta reads the meta bucket. A file with no buckets at all is a
-// database whose first run stopped before its first transaction: fresh.
+// readMeta reads the meta bucket and checks that the buckets its schema
+// needs exist. A file with no buckets at all is reported fresh; inspect
+// decides whether that is a first run that stopped early.
 func readMeta(path string, tx *bolt.Tx) (fileInfo, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
@@ -110,6 +149,9 @@ func readMeta(path string, tx *bolt.Tx) (fileInfo, error) {
 	if len(check) != checkLen {
 		return fileInfo{}, fmt.Errorf("%s: %w: the master key check value is missing",
 			path, ErrCorrupt)
+	}
+	if err := checkBuckets(path, tx, schema); err != nil {
+		return fileInfo{}, err
 	}
 	return fileInfo{schema: schema, keyCheck: bytes.Clone(check)}, nil
 }

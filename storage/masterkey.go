@@ -103,9 +103,30 @@ func createMasterKey(keyPath string) ([]byte, error) {
 	return key, nil
 }
 
-// writeNew writes data to a new file (0600) and syncs it; it never
-// replaces an existing file, and removes what it wrote if it fails.
+// writeNew makes path hold data (0600, synced) without ever replacing an
+// existing file: it writes a temporary file beside path and hard-links it
+// to path, which fails with fs.ErrExist if path exists, so a reader never
+// sees path empty or half written. On a file system without hard links it
+// falls back to creating path exclusively and writing it.
 func writeNew(path string, data []byte) error {
+	tmp, err := writeTemp(path, data)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(tmp) }()
+	err = os.Link(tmp, path)
+	switch {
+	case err == nil:
+		return syncDir(filepath.Dir(path))
+	case !errors.Is(err, fs.ErrExist) && linkUnsupported(err):
+		return writeExclusive(path, data)
+	}
+	return err
+}
+
+// writeExclusive creates path (0600, failing if it exists), writes data
+// and syncs it, removing what it wrote if it fails.
+func writeExclusive(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

@@ -49,8 +49,11 @@ var _ Store = (*DB)(nil)
 //
 // A new database gets its directory (0700), its file (0600), a master key
 // file (0600) unless one exists already, the schema and the seeded model
-// catalog. An existing database is first checked read-only, so that a
-// corrupt, foreign or newer file is refused without being modified. Errors
+// catalog; the file is built under a temporary name and linked into place
+// whole, so that no other process sees it half made. An existing database
+// is first checked read-only, so that a corrupt, foreign or newer file is
+// refused without being modified, and it is written only when it needs a
+// migration: opening a database to read it leaves its bytes alone. Errors
 // wrap ErrLocked, ErrCorrupt, ErrTooNew, ErrMasterKey or ErrReadOnly and
 // name the file involved.
 func Open(path string, opts Options) (*DB, error) {
@@ -81,12 +84,17 @@ func (db *DB) open(opts Options) error {
 		return err
 	}
 	db.warnings = append(db.warnings, warn...)
-	info, err := inspect(db.path, opts.LockTimeout)
+	info, err := inspect(db.path, db.keyPath, opts.LockTimeout)
 	if err != nil {
 		return err
 	}
 	if err := db.unlock(info); err != nil {
 		return err
+	}
+	if info.absent {
+		if err := db.create(opts.LockTimeout); err != nil {
+			return err
+		}
 	}
 	if err := db.openBolt(opts.LockTimeout); err != nil {
 		return err
@@ -109,9 +117,7 @@ func (db *DB) unlock(info fileInfo) error {
 	db.warnings = append(db.warnings, warn...)
 	db.setKeys(master)
 	if !info.fresh && !db.checkValueMatches(info.keyCheck) {
-		return fmt.Errorf("%w: %s does not unlock %s (wrong key file?); "+
-			"restore the key file that belongs to this database",
-			ErrMasterKey, db.keyPath, db.path)
+		return db.wrongKey()
 	}
 	return nil
 }

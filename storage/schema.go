@@ -48,11 +48,20 @@ func migrations() []migration {
 	}
 }
 
+// requiredBuckets lists the buckets, besides meta, that a database at
+// schema version must have.
+func requiredBuckets(schema uint64) [][]byte {
+	if schema < 1 {
+		return nil
+	}
+	return [][]byte{bucketTokens, bucketIndex, bucketSpend, bucketModels,
+		bucketAudit, bucketByTok}
+}
+
 // migrateV1 creates the buckets and seeds the model catalog. It runs once,
 // on the first run, so models removed later are never seeded again.
 func migrateV1(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketTokens, bucketIndex, bucketSpend,
-		bucketModels, bucketAudit, bucketByTok} {
+	for _, name := range requiredBuckets(1) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
@@ -67,21 +76,58 @@ func migrateV1(tx *bolt.Tx) error {
 }
 
 // prepare initialises a new database or migrates an older one, in one
-// transaction.
+// write transaction. It looks first in a read transaction and writes only
+// when there is something to do, so that opening a database to read it
+// leaves the file's bytes as they were.
 func (db *DB) prepare() error {
-	err := db.update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			var err error
-			if meta, err = db.initMeta(tx); err != nil {
-				return err
-			}
-		} else if !db.checkValueMatches(meta.Get(metaKeyCheck)) {
-			return fmt.Errorf("%w: %s does not unlock %s", ErrMasterKey, db.keyPath, db.path)
-		}
-		return migrate(tx, meta)
+	var needed bool
+	err := db.view(func(tx *bolt.Tx) error {
+		var err error
+		needed, err = db.needsPrepare(tx)
+		return err
 	})
+	if err == nil && needed {
+		err = db.update(db.prepareIn)
+	}
 	return db.prepareError(err)
+}
+
+// needsPrepare reports whether the database needs initialising or
+// migrating. It checks the master key and, for a current database, that
+// every bucket is there.
+func (db *DB) needsPrepare(tx *bolt.Tx) (bool, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return true, nil
+	}
+	if !db.checkValueMatches(meta.Get(metaKeyCheck)) {
+		return false, db.wrongKey()
+	}
+	if schemaOf(meta) != currentSchema {
+		return true, nil
+	}
+	return false, checkBuckets(db.path, tx, currentSchema)
+}
+
+// prepareIn is prepare's write transaction.
+func (db *DB) prepareIn(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		var err error
+		if meta, err = db.initMeta(tx); err != nil {
+			return err
+		}
+	} else if !db.checkValueMatches(meta.Get(metaKeyCheck)) {
+		return db.wrongKey()
+	}
+	return migrate(tx, meta)
+}
+
+// wrongKey is the error when the master key does not unlock the database.
+func (db *DB) wrongKey() error {
+	return fmt.Errorf("%w: %s does not unlock %s (wrong key file?); "+
+		"restore the key file that belongs to this database",
+		ErrMasterKey, db.keyPath, db.path)
 }
 
 // prepareError names the path in an error from prepare, unless the error

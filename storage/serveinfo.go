@@ -9,35 +9,58 @@ import (
 	"syscall"
 )
 
-// serveInfoName is the file beside the database that a running
-// `keyward serve` writes, so that local commands can point at it.
-const serveInfoName = "keyward.serve"
+// serveInfoSuffix is added to the database file's name for the file that
+// a running `keyward serve` writes beside it (keyward.db.serve), so that
+// local commands on that database can point at the server.
+const serveInfoSuffix = ".serve"
 
-// ServeInfo says where a running `keyward serve` listens.
+// ServeInfo says which database a running `keyward serve` holds and where
+// it listens.
 type ServeInfo struct {
+	DB       string `json:"db"` // the database's absolute path
 	PID      int    `json:"pid"`
 	SSHAddr  string `json:"ssh_addr,omitempty"`
 	HTTPAddr string `json:"http_addr,omitempty"`
 }
 
-// ServeInfoPath is the serve-info file for the database at dbPath.
+// ServeInfoPath is the serve-info file for the database at dbPath: the
+// database's own file name with ".serve" added, beside it, so that each
+// database in a directory has its own.
 func ServeInfoPath(dbPath string) string {
-	return filepath.Join(filepath.Dir(dbPath), serveInfoName)
+	return filepath.Clean(dbPath) + serveInfoSuffix
 }
 
 // WriteServeInfo writes info as JSON (mode 0600) beside the database at
-// dbPath, replacing any older file atomically. remove deletes it again,
-// unless another process has replaced it meanwhile; call it on shutdown.
+// dbPath, replacing any older file atomically. It sets info.DB to the
+// database's absolute path. remove deletes the file again, unless another
+// process has replaced it meanwhile; call it on shutdown.
 func WriteServeInfo(dbPath string, info ServeInfo) (remove func() error, err error) {
 	path := ServeInfoPath(dbPath)
+	if info.DB, err = canonicalDB(dbPath); err != nil {
+		return nil, fmt.Errorf("write serve info %s: %w", path, err)
+	}
 	raw, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("encode serve info: %w", err)
+		return nil, fmt.Errorf("encode serve info %s: %w", path, err)
 	}
 	if err := replaceFile(path, append(raw, '\n')); err != nil {
 		return nil, fmt.Errorf("write serve info %s: %w", path, err)
 	}
 	return func() error { return removeServeInfo(path, info.PID) }, nil
+}
+
+// canonicalDB is the absolute path of the database at dbPath, with
+// symbolic links in its directory resolved when it exists, so that two
+// spellings of one file compare equal.
+func canonicalDB(dbPath string) (string, error) {
+	abs, err := filepath.Abs(dbPath)
+	if err != nil {
+		return "", fmt.Errorf("absolute path of %s: %w", dbPath, err)
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs, nil
 }
 
 // replaceFile writes data to a temporary file (0600) beside path and
@@ -72,12 +95,17 @@ func removeServeInfo(path string, pid int) error {
 	return nil
 }
 
-// ReadServeInfo reads the serve-info file beside the database at dbPath.
-// It reports false when there is none, it is unreadable, or the process it
-// names is no longer running (a server that crashed leaves a stale file).
+// ReadServeInfo reads the serve-info file of the database at dbPath. It
+// reports false when there is none, it is unreadable, it names another
+// database (a copied or renamed file), or the process it names is no
+// longer running (a server that crashed leaves a stale file).
 func ReadServeInfo(dbPath string) (ServeInfo, bool) {
 	info, ok := readServeFile(ServeInfoPath(dbPath))
 	if !ok || !processAlive(info.PID) {
+		return ServeInfo{}, false
+	}
+	want, err := canonicalDB(dbPath)
+	if err != nil || info.DB != want {
 		return ServeInfo{}, false
 	}
 	return info, true

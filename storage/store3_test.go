@@ -64,7 +64,7 @@ func TestCatalogChanges(t *testing.T) {
 	db := openTest(t)
 	mustDo(t, db.AddModels("me", " my-model ", "my-model", "o3"))
 	price := &model.Price{Input: 15 * model.Cent / 100, Output: 60 * model.Cent / 100,
-		CachedInput: 1}
+		CachedInput: new(model.Money(1))}
 	mustDo(t, db.SetPrice("me", "brand-new", price))
 	mustDo(t, db.SetPrice("me", "brand-new", price)) // unchanged: no event
 	mustDo(t, db.SetPrice("me", "o3", nil))          // no price to clear: no event
@@ -186,6 +186,9 @@ func TestServeInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, ok := ReadServeInfo(path)
+	if info.DB, err = canonicalDB(path); err != nil {
+		t.Fatal(err)
+	}
 	if !ok || got != info {
 		t.Errorf("ReadServeInfo = %+v %t", got, ok)
 	}

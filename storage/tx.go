@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,10 +37,15 @@ func (db *DB) change(fn func(tx *bolt.Tx) (bool, error)) error {
 	return err
 }
 
-// txErr names a closed store with ErrClosed.
+// txErr names a closed store with ErrClosed, and names the database in
+// an ErrCorrupt from a damaged record (a token, price or audit event),
+// which is found without the path at hand, unless it already does.
 func (db *DB) txErr(err error) error {
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+	switch {
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return fmt.Errorf("%s: %w", db.path, ErrClosed)
+	case errors.Is(err, ErrCorrupt) && !strings.Contains(err.Error(), db.path):
+		return fmt.Errorf("%s: %w; restore the database from a backup", db.path, err)
 	}
 	return err
 }

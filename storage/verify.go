@@ -53,11 +53,11 @@ func walkBucket(b *bolt.Bucket) error {
 // It needs no master key and changes nothing. Problems wrap ErrCorrupt,
 // ErrTooNew or ErrLocked and name the path.
 func Check(path string) error {
-	fresh, err := isNewFile(path)
+	size, err := fileSize(path)
 	if err != nil {
 		return err
 	}
-	if fresh {
+	if size <= 0 {
 		return fmt.Errorf("check %s: %w: the file is missing or empty", path, ErrCorrupt)
 	}
 	bdb, err := openReadOnly(path, defaultLockTimeout)
@@ -85,11 +85,8 @@ func Check(path string) error {
 // checkRecords decodes every token and checks that the key index and the
 // token records point at each other one to one.
 func checkRecords(path string, tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketTokens, bucketIndex, bucketSpend,
-		bucketModels, bucketAudit, bucketByTok} {
-		if tx.Bucket(name) == nil {
-			return fmt.Errorf("%s: %w: bucket %s is missing", path, ErrCorrupt, name)
-		}
+	if err := checkBuckets(path, tx, currentSchema); err != nil {
+		return err
 	}
 	tokens := 0
 	err := tx.Bucket(bucketTokens).ForEach(func(k, v []byte) error {
@@ -108,6 +105,17 @@ func checkRecords(path string, tx *bolt.Tx) error {
 		return err
 	}
 	return checkIndex(path, tx, tokens)
+}
+
+// checkBuckets checks that every bucket the schema version needs is there.
+func checkBuckets(path string, tx *bolt.Tx, schema uint64) error {
+	for _, name := range requiredBuckets(schema) {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("%s: %w: bucket %s is missing; restore the database "+
+				"from a backup", path, ErrCorrupt, name)
+		}
+	}
+	return nil
 }
 
 // checkIndex checks that every index entry names an existing token and

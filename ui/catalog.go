@@ -237,7 +237,7 @@ func (m *Model) catalogTable(h int) []string {
 		text := catalogRow(nameW, printable(c.Name),
 			priceText(c.Price, func(p model.Price) model.Money { return p.Input }),
 			priceText(c.Price, func(p model.Price) model.Money { return p.Output }),
-			priceText(c.Price, func(p model.Price) model.Money { return p.CachedInput }))
+			priceText(c.Price, model.Price.Cached))
 		if i == m.cat.cursor && m.state == screenCatalog {
 			lines = append(lines, m.st.Selected.Render(selMarker+text))
 			continue

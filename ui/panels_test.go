@@ -287,7 +287,7 @@ func TestCatalogPrices(t *testing.T) {
 	h.press("enter")
 	p := catalogEntry(t, st, "zz-model").Price
 	if p == nil || p.Input != 250*model.Cent || p.Output != 10*model.Dollar ||
-		p.CachedInput != 125*model.Cent {
+		p.CachedInput == nil || *p.CachedInput != 125*model.Cent {
 		t.Fatalf("price %+v", p)
 	}
 	if v := h.view(); !strings.Contains(v, "$2.5") || !strings.Contains(v, "$1.25") {

@@ -48,7 +48,7 @@ func (m *Model) openPrice(cm model.CatalogModel) tea.Cmd {
 	if cm.Price != nil {
 		p.inputs[priceInput].SetValue(cm.Price.Input.Input())
 		p.inputs[priceOutput].SetValue(cm.Price.Output.Input())
-		if cm.Price.CachedInput != 0 {
+		if cm.Price.CachedInput != nil {
 			p.inputs[priceCached].SetValue(cm.Price.CachedInput.Input())
 		}
 	}
@@ -166,8 +166,11 @@ func (m *Model) savePrice() tea.Cmd {
 			return p.setFocus(i)
 		}
 	}
-	price := &model.Price{Input: vals[priceInput], Output: vals[priceOutput],
-		CachedInput: vals[priceCached]}
+	price := &model.Price{Input: vals[priceInput], Output: vals[priceOutput]}
+	if strings.TrimSpace(p.inputs[priceCached].Value()) != "" {
+		cached := vals[priceCached]
+		price.CachedInput = &cached
+	}
 	m.state, m.price = screenCatalog, nil
 	return setPriceCmd(m.cfg.Store, m.cfg.Actor, p.name, price)
 }

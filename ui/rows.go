@@ -1,16 +1,11 @@
 package ui
 
-import (
-	"strings"
-
-	"keyward/keys"
-	"keyward/model"
-)
+import "keyward/model"
 
 // row is one token with its search text computed once per load.
 type row struct {
 	tok   model.Token
-	lower string // the name in lower case
+	lower string // the name folded by model.FoldName, for the filter
 }
 
 // buildRows wraps tokens for the table. It runs in a command, never in
@@ -18,59 +13,25 @@ type row struct {
 func buildRows(toks []model.Token) []row {
 	rows := make([]row, len(toks))
 	for i, t := range toks {
-		rows[i] = row{tok: t, lower: strings.ToLower(t.Name)}
+		rows[i] = row{tok: t, lower: model.FoldName(t.Name)}
 	}
 	return rows
-}
-
-// minKeyQuery is the shortest filter text that is also looked for inside
-// keys: shorter text would match most keys by chance.
-const minKeyQuery = 4
-
-// matcher decides whether a row matches the filter text.
-type matcher struct {
-	name      string // lower-case text looked for in names
-	keyPart   string // text looked for in keys, "" for none
-	keySuffix string // last characters of a masked key ("sk-****abcd")
-}
-
-func newMatcher(query string) matcher {
-	q := strings.TrimSpace(query)
-	m := matcher{name: strings.ToLower(q)}
-	masked := keys.Prefix + "****"
-	switch {
-	case strings.HasPrefix(q, masked) && len(q) > len(masked):
-		m.keySuffix = q[len(masked):]
-	case len(q) >= minKeyQuery && !strings.ContainsAny(q, " \t"):
-		m.keyPart = q
-	}
-	return m
-}
-
-func (m matcher) match(r *row) bool {
-	if strings.Contains(r.lower, m.name) {
-		return true
-	}
-	if m.keyPart != "" && strings.Contains(r.tok.Key, m.keyPart) {
-		return true
-	}
-	return m.keySuffix != "" && strings.HasSuffix(r.tok.Key, m.keySuffix)
 }
 
 // matchRows returns the indexes of the rows that match query, in order.
 // Empty text matches every row.
 func matchRows(rows []row, query string) []int {
-	if strings.TrimSpace(query) == "" {
+	m := model.NewMatcher(query)
+	if m.MatchesAll() {
 		out := make([]int, len(rows))
 		for i := range out {
 			out[i] = i
 		}
 		return out
 	}
-	m := newMatcher(query)
 	out := make([]int, 0, 64)
 	for i := range rows {
-		if m.match(&rows[i]) {
+		if m.MatchFolded(rows[i].lower, rows[i].tok.Key) {
 			out = append(out, i)
 		}
 	}

@@ -22,7 +22,7 @@ const (
 	keyW          = 11 // "sk-****abcd"
 	createdW      = 22 // len(createdLayout)
 	barW          = 5
-	createdLayout = "Jan 02, 2006, 15:04:05"
+	createdLayout = model.TimeLayout
 	selMarker     = "> "
 )
 
@@ -199,12 +199,9 @@ func (m *Model) keyText(t model.Token) string {
 // quotaTexts are the ways to show a token's quota, longest first.
 func quotaTexts(t model.Token) []string {
 	if t.Unlimited {
-		used := t.Used.Format()
-		return []string{"Unlimited · " + used + " used", "Unlimited · " + used,
-			"Unlimited", "∞"}
+		return []string{t.QuotaText(), "Unlimited · " + t.Used.Format(), "Unlimited", "∞"}
 	}
-	rem, total := t.Remaining().Format(), t.Limit.Format()
-	full := rem + " / " + total
+	rem, total, full := t.Remaining().Format(), t.Limit.Format(), t.QuotaText()
 	return []string{full + " " + usageBar(t.Used, t.Limit, barW), full,
 		rem + "/" + total, rem + " left", rem}
 }
