@@ -39,13 +39,13 @@ func NewMatcher(query string) Matcher {
 func (m Matcher) MatchesAll() bool { return m.name == "" }
 
 // Match reports whether t passes the filter.
-func (m Matcher) Match(t Token) bool {
+func (m *Matcher) Match(t Token) bool {
 	return m.MatchFolded(FoldName(t.Name), t.Key)
 }
 
 // MatchFolded is Match for callers that keep each name already folded
 // with FoldName, so that filtering many tokens folds no names.
-func (m Matcher) MatchFolded(foldedName, key string) bool {
+func (m *Matcher) MatchFolded(foldedName, key string) bool {
 	if strings.Contains(foldedName, m.name) {
 		return true
 	}
