@@ -36,7 +36,7 @@ func NewMatcher(query string) Matcher {
 }
 
 // MatchesAll reports whether the filter is blank and so keeps every token.
-func (m Matcher) MatchesAll() bool { return m.name == "" }
+func (m *Matcher) MatchesAll() bool { return m.name == "" }
 
 // Match reports whether t passes the filter.
 func (m *Matcher) Match(t Token) bool {
