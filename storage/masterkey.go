@@ -65,7 +65,7 @@ func readMasterKey(keyPath string) ([]byte, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %v", ErrMasterKey, keyPath, err)
+		return nil, fmt.Errorf("%w: %w", ErrMasterKey, err)
 	}
 	if key := parseMasterKey(raw); key != nil {
 		return key, nil
