@@ -82,7 +82,8 @@ func backupToFile(env Env, dst string, force bool) (int64, error) {
 }
 
 // checkBackupTarget refuses an existing file without force, and the
-// database or master key file even with it.
+// database, the master key file and anything that is not a regular file
+// (such as /dev/null) even with it.
 func checkBackupTarget(env Env, dst string, force bool) error {
 	st, err := os.Stat(dst)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -99,6 +100,10 @@ func checkBackupTarget(env Env, dst string, force bool) error {
 	if st.IsDir() {
 		return fmt.Errorf("%s is a directory; give the name of the backup file, "+
 			"as in %s", dst, filepath.Join(dst, "keyward.db"))
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file (a device, pipe or socket); "+
+			"give the path of a file to write", dst)
 	}
 	if !force {
 		return fmt.Errorf("%s already exists; choose another name or pass --force "+

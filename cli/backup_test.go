@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"keyward/model"
@@ -124,5 +125,21 @@ func TestBackupForceAndStdout(t *testing.T) {
 	}
 	if names := openBackup(t, streamed, st.KeyPath()); len(names) != 1 || names[0] != "one" {
 		t.Errorf("streamed backup holds %v", names)
+	}
+}
+
+// TestBackupRefusesNonRegularFiles guards against replacing a device or a
+// pipe (such as /dev/null) with an ordinary file, even with --force.
+func TestBackupRefusesNonRegularFiles(t *testing.T) {
+	st := openStore(t)
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	r := runWith(t, st, runOpts{}, "backup", fifo, "--force")
+	expect(t, r, exitFail, fifo+" is not a regular file")
+	fi, err := os.Lstat(fifo)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the pipe was replaced: %v %v", fi.Mode(), err)
 	}
 }

@@ -16,6 +16,11 @@ const (
 	CodeMissingModel    = "missing_model"
 	CodeTooLarge        = "request_too_large"
 	CodeUpstreamDown    = "upstream_unavailable"
+	CodeUpstreamAuth    = "upstream_auth_failed"
+	CodeInvalidValue    = "invalid_value"
+	CodeInvalidBody     = "invalid_body"
+	CodeInvalidPath     = "invalid_path"
+	CodeMethod          = "method_not_allowed"
 	CodeNotFound        = "unknown_url"
 	CodeInternal        = "internal_error"
 )
@@ -29,6 +34,7 @@ type apiError struct {
 	typ     string
 	param   string // "" is sent as null
 	code    string
+	allow   string // the Allow header of a 405
 }
 
 // errorBody is the JSON form of apiError.
@@ -57,6 +63,9 @@ func (e *apiError) write(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if e.allow != "" {
+		h.Set("Allow", e.allow)
+	}
 	w.WriteHeader(e.status)
 	_, _ = w.Write(append(body, '\n'))
 }
@@ -68,6 +77,15 @@ func errNoKey() *apiError {
 	return &apiError{status: http.StatusUnauthorized, typ: "invalid_request_error",
 		code: CodeInvalidKey, message: "No API key provided. Send it as " +
 			"'Authorization: Bearer KEY' (or in an api-key or x-api-key header)."}
+}
+
+// errKeyScheme answers an Authorization header that holds no key Keyward
+// can read (another scheme, or Bearer with nothing after it).
+func errKeyScheme() *apiError {
+	return &apiError{status: http.StatusUnauthorized, typ: "invalid_request_error",
+		code: CodeInvalidKey, message: "No API key found in the Authorization " +
+			"header. Send it as 'Authorization: Bearer KEY' (or in an api-key or " +
+			"x-api-key header)."}
 }
 
 func errBadKey() *apiError {
@@ -122,6 +140,48 @@ func errUpstreamDown() *apiError {
 	return &apiError{status: http.StatusBadGateway, typ: "server_error",
 		code: CodeUpstreamDown, message: "The upstream model server did not " +
 			"answer. Nothing was charged; try again later."}
+}
+
+func errUpstreamAuth() *apiError {
+	return &apiError{status: http.StatusBadGateway, typ: "server_error",
+		code: CodeUpstreamAuth, message: "The upstream model server refused this " +
+			"gateway's own credentials (its upstream key). Your API key was " +
+			"accepted; nothing was charged. Tell the person who runs the gateway."}
+}
+
+// errInvalidValue refuses a field of the request body that has the wrong
+// type or size; param names the field.
+func errInvalidValue(param, message string) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error",
+		param: param, code: CodeInvalidValue, message: message}
+}
+
+func errInvalidBody(detail string) *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error",
+		code: CodeInvalidBody, message: "The request body could not be read: " +
+			detail}
+}
+
+func errInvalidPath() *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error",
+		code: CodeInvalidPath, message: "The URL path is not in plain form: it " +
+			"holds an empty, '.' or '..' segment, an encoded '/', a ';', a space, " +
+			"a backslash or a control character. Send the plain path."}
+}
+
+// errMethod refuses a method that a path does not take; allow lists the
+// ones it does.
+func errMethod(allow string) *apiError {
+	return &apiError{status: http.StatusMethodNotAllowed, typ: "invalid_request_error",
+		code: CodeMethod, allow: allow, message: "This gateway takes only " + allow +
+			" on this path."}
+}
+
+func errNoPassthrough() *apiError {
+	return &apiError{status: http.StatusNotFound, typ: "invalid_request_error",
+		code: CodeNotFound, message: "This gateway forwards only the metered " +
+			"routes (chat/completions, completions, embeddings, responses) and " +
+			"the model list."}
 }
 
 func errNotFound() *apiError {

@@ -31,6 +31,9 @@ type cacheEntry struct {
 	tok       model.Token
 	pending   model.Money
 	committed model.Money
+	// gen is the store generation sampled before tok was read: tok is at
+	// least that fresh, and stale once the store's generation differs.
+	gen uint64
 }
 
 func (e *cacheEntry) account() account {
@@ -64,10 +67,18 @@ func newTokenCache(store storage.Store, now func() time.Time,
 var errUnknownKey = errors.New("unknown key")
 
 // lookup finds the token for a well-formed key: from memory, else with
-// one store read whose result is cached (a miss too, briefly).
+// one store read whose result is cached (a miss too, briefly). A cached
+// token whose configuration may have changed since it was read (the
+// store's generation moved) is re-read first, so that a change made in
+// this process applies to the very next request, before the watcher's
+// refresh.
 func (c *tokenCache) lookup(key string) (account, error) {
 	h := c.store.KeyHash(key)
-	acct, found, known, epoch := c.cached(h)
+	gen := c.store.Generation()
+	acct, found, known, epoch, stale := c.cached(h, gen)
+	if found && stale {
+		return c.reread(acct, gen)
+	}
 	if found {
 		return acct, nil
 	}
@@ -83,21 +94,68 @@ func (c *tokenCache) lookup(key string) (account, error) {
 		return account{}, err
 	}
 	tok.Key = ""
-	return c.insert(h, tok, epoch), nil
+	return c.insert(h, tok, epoch, gen), nil
 }
 
-// cached reads the cache: found is a cached token, known a cached miss.
-func (c *tokenCache) cached(h [32]byte) (a account, found, known bool,
-	epoch uint64) {
+// cached reads the cache: found is a cached token, known a cached miss;
+// stale is true when the token was read before generation gen.
+func (c *tokenCache) cached(h [32]byte, gen uint64) (a account, found, known bool,
+	epoch uint64, stale bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if id, ok := c.byHash[h]; ok {
-		return c.byID[id].account(), true, false, c.epoch
+		e := c.byID[id]
+		return e.account(), true, false, c.epoch, e.gen != gen
 	}
 	if until, ok := c.negative[h]; ok && c.now().Before(until) {
-		return account{}, false, true, c.epoch
+		return account{}, false, true, c.epoch, false
 	}
-	return account{}, false, false, c.epoch
+	return account{}, false, false, c.epoch, false
+}
+
+// reread reads a cached token again after a change in the store (gen is
+// the generation sampled before the read) and takes its configuration:
+// enabled, allowlist, limit. Used stays the cache's own count (pending
+// and committed charges are reckoned against it) until the watcher's
+// refresh, which reads the whole token. A token deleted meanwhile leaves
+// the cache.
+func (c *tokenCache) reread(acct account, gen uint64) (account, error) {
+	id := acct.tok.ID
+	tok, err := c.store.Get(id)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		c.drop(id)
+		return account{}, errUnknownKey
+	case err != nil:
+		return account{}, err
+	}
+	tok.Key = ""
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byID[id]
+	if !ok {
+		acct.tok = withConfig(acct.tok, tok)
+		return acct, nil
+	}
+	e.tok, e.gen = withConfig(e.tok, tok), gen
+	return e.account(), nil
+}
+
+// withConfig is cached with the configuration of fresh, keeping the
+// cached usage and version.
+func withConfig(cached, fresh model.Token) model.Token {
+	fresh.Used, fresh.Version = cached.Used, cached.Version
+	return fresh
+}
+
+// drop removes a token from the cache.
+func (c *tokenCache) drop(id uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byID[id]; ok {
+		delete(c.byHash, e.hash)
+		delete(c.byID, id)
+	}
 }
 
 // rememberUnknown caches a miss unless a refresh started since the read.
@@ -113,21 +171,22 @@ func (c *tokenCache) rememberUnknown(h [32]byte, epoch uint64) {
 	c.negative[h] = c.now().Add(defaultNegativeTTL)
 }
 
-// insert caches tok unless a refresh started since it was read, and
-// returns the account to use for this request either way.
-func (c *tokenCache) insert(h [32]byte, tok model.Token, epoch uint64) account {
+// insert caches tok (read after generation gen was sampled) unless a
+// refresh started since it was read, and returns the account to use for
+// this request either way.
+func (c *tokenCache) insert(h [32]byte, tok model.Token, epoch, gen uint64) account {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byID[tok.ID]; ok {
 		if c.epoch == epoch {
-			e.tok = tok
+			e.tok, e.gen = tok, gen
 		}
 		return account{tok: tok, spent: tok.Used + e.pending + e.committed}
 	}
 	if c.epoch != epoch {
 		return account{tok: tok, spent: tok.Used}
 	}
-	e := &cacheEntry{hash: h, tok: tok}
+	e := &cacheEntry{hash: h, tok: tok, gen: gen}
 	c.byID[tok.ID] = e
 	c.byHash[h] = tok.ID
 	return e.account()
@@ -136,6 +195,7 @@ func (c *tokenCache) insert(h [32]byte, tok model.Token, epoch uint64) account {
 // refresh re-reads every cached token from the store after a change,
 // drops deleted ones and forgets cached misses.
 func (c *tokenCache) refresh() {
+	gen := c.store.Generation()
 	c.mu.Lock()
 	c.epoch++
 	clear(c.negative)
@@ -146,7 +206,7 @@ func (c *tokenCache) refresh() {
 	c.mu.Unlock()
 
 	fresh, gone := c.read(seen)
-	c.apply(fresh, gone, seen)
+	c.apply(fresh, gone, seen, gen)
 }
 
 // listAbove is the number of cached tokens above which a refresh reads
@@ -214,7 +274,7 @@ func (c *tokenCache) readEach(seen map[uint64]model.Money) (map[uint64]model.Tok
 // were one counted twice anyway, the refresh that the charge writer's
 // nudge brings would correct it: an error on the side of refusing.
 func (c *tokenCache) apply(fresh map[uint64]model.Token, gone []uint64,
-	seen map[uint64]model.Money) {
+	seen map[uint64]model.Money, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range gone {
@@ -225,7 +285,7 @@ func (c *tokenCache) apply(fresh map[uint64]model.Token, gone []uint64,
 	}
 	for id, tok := range fresh {
 		if e, ok := c.byID[id]; ok {
-			e.tok = tok
+			e.tok, e.gen = tok, gen
 			e.committed -= seen[id]
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,7 +139,7 @@ func (q *chargeQueue) commit(batch []chargeItem) {
 			return
 		}
 		q.log.Error("commit charges; will retry", "charges", len(batch),
-			"retry_in", pause, "err", err)
+			"retry_in", pause, "err", safeErr(err))
 		select {
 		case <-time.After(pause):
 		case <-q.abort:
@@ -154,10 +155,10 @@ func (q *chargeQueue) commit(batch []chargeItem) {
 // skipped meanwhile and covered by the nudge at the end.
 func (q *chargeQueue) attempt(batch []chargeItem) error {
 	q.committing.Store(true)
-	err := q.store.ChargeBatch(mergeCharges(batch))
+	gone, err := q.store.ChargeBatchDropped(mergeCharges(batch))
 	switch {
 	case err == nil:
-		q.committed(batch)
+		q.committed(batch, gone)
 	case errors.Is(err, storage.ErrClosed):
 		q.dropped(batch, err)
 	}
@@ -168,19 +169,28 @@ func (q *chargeQueue) attempt(batch []chargeItem) error {
 
 // commitOnce writes a batch with a single attempt (after Close).
 func (q *chargeQueue) commitOnce(batch []chargeItem) {
-	if err := q.store.ChargeBatch(mergeCharges(batch)); err != nil {
+	gone, err := q.store.ChargeBatchDropped(mergeCharges(batch))
+	if err != nil {
 		q.dropped(batch, err)
 		return
 	}
-	q.committed(batch)
+	q.committed(batch, gone)
 }
 
 // committed settles the cache and logs each charge: only now is a charge
-// acknowledged.
-func (q *chargeQueue) committed(batch []chargeItem) {
+// acknowledged. The charges of tokens deleted meanwhile (gone) were not
+// written, and are logged as dropped instead.
+func (q *chargeQueue) committed(batch []chargeItem, gone []uint64) {
 	for _, it := range batch {
+		deleted := slices.Contains(gone, it.tokenID)
 		if it.tracked {
-			q.cache.settle(it.tokenID, it.amount, true)
+			q.cache.settle(it.tokenID, it.amount, !deleted)
+		}
+		if deleted {
+			q.log.Warn("charge dropped: token deleted", "token_id", it.tokenID,
+				"token_name", it.name, "model", it.model,
+				"amount_nano", int64(it.amount), "amount_usd", it.amount.Decimal())
+			continue
 		}
 		q.log.Info("charge committed", "token_id", it.tokenID,
 			"token_name", it.name, "model", it.model,
@@ -198,7 +208,7 @@ func (q *chargeQueue) dropped(batch []chargeItem, err error) {
 			q.cache.settle(it.tokenID, it.amount, false)
 		}
 		q.log.Error("charge lost", "token_id", it.tokenID, "model", it.model,
-			"amount_nano", int64(it.amount), "err", err)
+			"amount_nano", int64(it.amount), "err", safeErr(err))
 	}
 	q.lost.Add(int64(len(batch)))
 	q.countSettled(len(batch))

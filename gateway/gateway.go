@@ -26,7 +26,7 @@ import (
 // Defaults for the zero values of Config.
 const (
 	DefaultMaxBodyBytes     = 10 << 20 // request bodies
-	DefaultMaxResponseBytes = 64 << 20 // JSON kept in memory to read usage
+	DefaultMaxResponseBytes = 64 << 20 // one streamed event, the model list
 	DefaultChargeLinger     = 2 * time.Millisecond
 	DefaultChargeBatch      = 512
 	DefaultDrainTimeout     = 10 * time.Minute
@@ -45,14 +45,18 @@ type Config struct {
 	// DenyUnpriced refuses models without a price instead of serving them
 	// at zero cost.
 	DenyUnpriced bool
+	// NoPassthrough refuses (404) the /v1/ paths that would be forwarded
+	// unmetered; the metered routes and the model list stay. With it, no
+	// request can spend on the upstream without being metered.
+	NoPassthrough bool
 	// Logger receives request and warning logs; nil discards them.
 	Logger *slog.Logger
 	// MaxBodyBytes caps a request body (413 above it); 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// MaxResponseBytes caps how much of a JSON response is kept to read its
-	// usage, and the size of one streamed event; 0 means
-	// DefaultMaxResponseBytes.
+	// MaxResponseBytes caps the size of one streamed event and of the
+	// model list read from the upstream; 0 means DefaultMaxResponseBytes.
+	// A JSON answer is never held whole: see relayJSON.
 	MaxResponseBytes int64
 	// ChargeLinger is how long the charge writer waits for more charges
 	// before committing a batch; 0 means DefaultChargeLinger, a negative
@@ -85,8 +89,9 @@ type Gateway struct {
 	prices   *priceBook
 	watch    *watcher
 	charges  *chargeQueue
-	warned   sync.Map  // model name -> struct{}: unpriced warning given
+	warned   warnSet   // unpriced models warned about
 	bufs     sync.Pool // *[]byte copy buffers
+	tails    sync.Pool // *[]byte ends of JSON answers (see answerBuffer)
 
 	closeOnce sync.Once
 	closeErr  error

@@ -2,18 +2,23 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
+	"strings"
 )
 
 // Handler returns the HTTP handler for every route:
 //
 //	POST /v1/chat/completions, /v1/completions, /v1/embeddings,
-//	     /v1/responses          metered
+//	     /v1/responses          metered (other methods: 405)
 //	GET  /v1/models             the upstream's list, filtered to the token
 //	GET  /v1/models/{model}     allowed models only
 //	     /v1/...                any other path: proxied unmetered
 //	     /auth                  forward auth for nginx, Caddy, Traefik
 //	GET  /healthz               liveness
+//
+// A path that is not in plain form (see checkPath) is refused first.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", g.metered(routeChat))
@@ -26,7 +31,42 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("/auth", g.forwardAuth)
 	mux.HandleFunc("GET /healthz", health)
 	mux.HandleFunc("/", notFound)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !plainPath(r.URL) {
+			l := newLog(r.Method, r.URL.Path, "invalid_path", false)
+			defer g.logRequest(l)
+			l.refuse(w, errInvalidPath())
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// plainPath reports whether a request's path means the same to the
+// gateway and to any upstream: its decoded form is already clean (no
+// empty, "." or ".." segment, so "%2e%2e" cannot climb out), holds no
+// byte that servers strip or read as a separator (control characters,
+// spaces, ";", "\", a "%" left by double encoding), and no encoded "/"
+// except in a model name below /v1/models/. One trailing slash is fine.
+func plainPath(u *url.URL) bool {
+	p := u.Path
+	if !strings.HasPrefix(p, "/") {
+		return true // "*" and the like: the mux answers them
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c == 0x7f || c == ';' || c == '\\' || c == '%' {
+			return false
+		}
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean != p {
+		return false
+	}
+	return !strings.Contains(strings.ToLower(u.EscapedPath()), "%2f") ||
+		strings.HasPrefix(p, "/v1/models/")
 }
 
 // health answers that the gateway is up.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"keyward/model"
@@ -65,8 +66,8 @@ func (g *Gateway) forwardMetered(w http.ResponseWriter, r *http.Request,
 	c *meteredCall) {
 	ctx, done := g.outliveClient(r.Context())
 	defer done()
-	up, err := g.upstreamRequest(ctx, r, bytes.NewReader(c.req.body),
-		int64(len(c.req.body)), true)
+	up, err := g.upstreamRequest(ctx, r, g.targetPath(r, c.rt.path()),
+		bytes.NewReader(c.req.body), int64(len(c.req.body)), true)
 	if err == nil {
 		var resp *http.Response
 		if resp, err = g.roundTrip(up); err == nil {
@@ -130,10 +131,7 @@ func (g *Gateway) relayMetered(w http.ResponseWriter, resp *http.Response,
 func (g *Gateway) charge(c *meteredCall, u model.Usage) {
 	c.log.usage = u
 	if !c.priced {
-		if _, seen := g.warned.LoadOrStore(c.req.model, struct{}{}); !seen {
-			g.log.Warn("model has no price; serving it at zero cost "+
-				"(set one with `keyward models price`)", "model", safeText(c.req.model))
-		}
+		g.warnUnpriced(c.req.model)
 		return
 	}
 	c.log.cost = c.price.Cost(u)
@@ -142,4 +140,47 @@ func (g *Gateway) charge(c *meteredCall, u model.Usage) {
 	}
 	g.charges.enqueue(chargeItem{tokenID: c.acct.tok.ID, name: c.acct.tok.Name,
 		model: safeText(c.req.model), amount: c.log.cost, at: g.cfg.Now()})
+}
+
+// maxWarned is how many unpriced models are remembered for their
+// one-time warning; past it, one more warning says that others exist.
+const maxWarned = 1000
+
+// warnSet remembers which unpriced models were warned about, up to
+// maxWarned names, so that clients sending ever new names cannot grow it.
+type warnSet struct {
+	mu   sync.Mutex
+	seen map[string]struct{}
+	full bool
+}
+
+// first reports whether name is met for the first time, and whether the
+// set just became full (first is then false).
+func (s *warnSet) first(name string) (first, filled bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.seen[name]; ok || s.full {
+		return false, false
+	}
+	if len(s.seen) >= maxWarned {
+		s.full = true
+		return false, true
+	}
+	if s.seen == nil {
+		s.seen = make(map[string]struct{})
+	}
+	s.seen[name] = struct{}{}
+	return true, false
+}
+
+// warnUnpriced logs once per model that it is served at zero cost.
+func (g *Gateway) warnUnpriced(name string) {
+	switch first, filled := g.warned.first(name); {
+	case first:
+		g.log.Warn("model has no price; serving it at zero cost "+
+			"(set one with `keyward models price`)", "model", safeText(name))
+	case filled:
+		g.log.Warn("more unpriced models served at zero cost; no further "+
+			"warning is logged for each", "models_warned", maxWarned)
+	}
 }

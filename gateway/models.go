@@ -15,7 +15,7 @@ type modelList struct {
 }
 
 // models answers GET /v1/models from the upstream, keeping only the
-// models the token may use.
+// models the token may use (and, with DenyUnpriced, only priced ones).
 func (g *Gateway) models(w http.ResponseWriter, r *http.Request) {
 	l := newLog(r.Method, r.URL.Path, "models", false)
 	defer g.logRequest(l)
@@ -23,7 +23,7 @@ func (g *Gateway) models(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case aerr != nil:
 		l.refuse(w, aerr)
-	case len(acct.tok.Models) == 0:
+	case len(acct.tok.Models) == 0 && !g.cfg.DenyUnpriced:
 		g.proxy(w, r, http.NoBody, 0, l)
 	default:
 		g.filteredModels(w, r, acct, l)
@@ -46,12 +46,14 @@ func (g *Gateway) filteredModels(w http.ResponseWriter, r *http.Request,
 		_, _ = w.Write(body)
 		return
 	}
-	writeJSON(w, http.StatusOK, filterModels(list, acct))
+	writeJSON(w, http.StatusOK, filterModels(list, func(id string) bool {
+		return g.servesModel(acct, id)
+	}))
 }
 
 // fetch sends a body-less request upstream and reads the whole answer.
 func (g *Gateway) fetch(r *http.Request) (*http.Response, []byte, error) {
-	up, err := g.upstreamRequest(r.Context(), r, http.NoBody, 0, true)
+	up, err := g.upstreamRequest(r.Context(), r, g.target(r), http.NoBody, 0, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,8 +66,8 @@ func (g *Gateway) fetch(r *http.Request) (*http.Response, []byte, error) {
 	return resp, body, err
 }
 
-// filterModels keeps the entries whose id the token may use.
-func filterModels(list modelList, acct account) modelList {
+// filterModels keeps the entries whose id keep accepts.
+func filterModels(list modelList, keep func(id string) bool) modelList {
 	out := modelList{Object: list.Object, Data: []json.RawMessage{}}
 	if out.Object == "" {
 		out.Object = "list"
@@ -74,23 +76,22 @@ func filterModels(list modelList, acct account) modelList {
 		var entry struct {
 			ID string `json:"id"`
 		}
-		if json.Unmarshal(raw, &entry) == nil && acct.tok.AllowsModel(entry.ID) {
+		if json.Unmarshal(raw, &entry) == nil && keep(entry.ID) {
 			out.Data = append(out.Data, raw)
 		}
 	}
 	return out
 }
 
-// modelInfo answers GET /v1/models/{model} for allowed models only.
+// modelInfo answers GET /v1/models/{model} for the models the token may
+// use only.
 func (g *Gateway) modelInfo(w http.ResponseWriter, r *http.Request) {
 	l := newLog(r.Method, r.URL.Path, "models", false)
 	defer g.logRequest(l)
 	acct, aerr := g.authLogged(r, l)
 	if aerr == nil {
 		l.model = r.PathValue("model")
-		if !acct.tok.AllowsModel(l.model) {
-			aerr = errModelNotAllowed(l.model)
-		}
+		_, _, aerr = g.checkModel(acct, l.model)
 	}
 	if aerr != nil {
 		l.refuse(w, aerr)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"keyward/model"
 )
@@ -45,75 +46,148 @@ func (c *clientWriter) Flush() {
 // gone reports whether the client stopped taking the answer.
 func (c *clientWriter) gone() bool { return c.err != nil }
 
-// tailKeep is how much of the end of an oversized JSON answer is kept to
-// find its usage.
-const tailKeep = 64 << 10
+// What relayJSON keeps of a JSON answer to read its usage: the whole
+// answer when it fits in headKeep+tailKeep bytes, else its first headKeep
+// and last tailKeep bytes (OpenAI-style servers put usage at the end, a
+// few at the start). Memory per answer is thus bounded whatever its size.
+const (
+	headKeep = 64 << 10
+	tailKeep = 256 << 10
+)
 
-// cappedBuffer keeps up to limit bytes of an answer and, past that, its
-// last bytes only.
-type cappedBuffer struct {
-	limit    int64
-	head     []byte
-	tail     []byte
-	overflow bool
+// answerBuffer keeps the start and the end of an answer.
+type answerBuffer struct {
+	head []byte // the first headKeep bytes
+	tail []byte // what follows head: up to 2*tailKeep, cut to the last tailKeep
+	cut  bool   // bytes between head and tail were dropped
+	pool *sync.Pool
 }
 
 // Write never fails.
-func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if !b.overflow && int64(len(b.head)+len(p)) <= b.limit {
-		b.head = append(b.head, p...)
-		return len(p), nil
+func (b *answerBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := headKeep - len(b.head); room > 0 {
+		k := min(room, len(p))
+		b.head = append(b.head, p[:k]...)
+		p = p[k:]
 	}
-	if !b.overflow {
-		b.overflow = true
-		b.tail = append(b.tail, b.head[max(0, len(b.head)-tailKeep):]...)
-		b.head = nil
+	for len(p) > 0 {
+		if b.tail == nil {
+			b.tail = b.newTail()
+		}
+		k := min(cap(b.tail)-len(b.tail), len(p))
+		b.tail = append(b.tail, p[:k]...)
+		p = p[k:]
+		if len(b.tail) == cap(b.tail) {
+			b.tail = b.tail[:copy(b.tail, b.tail[len(b.tail)-tailKeep:])]
+			b.cut = true
+		}
 	}
-	b.tail = append(b.tail, p...)
-	if len(b.tail) > 2*tailKeep {
-		b.tail = append(b.tail[:0], b.tail[len(b.tail)-tailKeep:]...)
-	}
-	return len(p), nil
+	return n, nil
 }
 
-// usage reads the answer's usage: by decoding it whole, or from the
-// tail when it was too large to keep.
-func (b *cappedBuffer) usage() (model.Usage, bool) {
-	if !b.overflow {
-		return usageFromJSON(b.head)
+// newTail takes a 2*tailKeep buffer from the pool, if any.
+func (b *answerBuffer) newTail() []byte {
+	if b.pool != nil {
+		if t, ok := b.pool.Get().(*[]byte); ok {
+			return (*t)[:0]
+		}
 	}
-	return usageFromTail(b.tail)
+	return make([]byte, 0, 2*tailKeep)
+}
+
+// release gives the tail buffer back to the pool.
+func (b *answerBuffer) release() {
+	if b.pool != nil && cap(b.tail) == 2*tailKeep {
+		t := b.tail[:0]
+		b.pool.Put(&t)
+	}
+	b.tail = nil
+}
+
+// usage reads the answer's usage: by decoding it whole when it was kept
+// whole, else from the last "usage" member of its end or the first of
+// its start.
+func (b *answerBuffer) usage() (model.Usage, bool) {
+	if !b.cut {
+		var top topUsage
+		whole := io.MultiReader(bytes.NewReader(b.head), bytes.NewReader(b.tail))
+		if json.NewDecoder(whole).Decode(&top) != nil || top.Usage == nil {
+			return model.Usage{}, false
+		}
+		return top.Usage.usage(), true
+	}
+	if u, ok := usageFromPart(b.tail, true); ok {
+		return u, true
+	}
+	return usageFromPart(b.head, false)
 }
 
 // usageFromTail finds the last "usage" member in the end of a JSON text
-// and decodes its value. A quote inside a JSON string is escaped, so an
-// unescaped "usage" followed by a colon is a member name.
+// and decodes its value.
 func usageFromTail(tail []byte) (model.Usage, bool) {
+	return usageFromPart(tail, true)
+}
+
+// usageFromPart finds a "usage" member with an object value in part of a
+// JSON text, the last one (or with last false the first one), and decodes
+// it. In JSON text every quote inside a string is escaped, so "usage"
+// with an unescaped opening quote, followed by a colon, is a member name
+// and not text the model wrote.
+func usageFromPart(part []byte, last bool) (model.Usage, bool) {
 	const name = `"usage"`
-	i := bytes.LastIndex(tail, []byte(name))
-	if i < 0 || i > 0 && tail[i-1] == '\\' {
+	for rest := part; ; {
+		i := bytes.Index(rest, []byte(name))
+		if last {
+			i = bytes.LastIndex(rest, []byte(name))
+		}
+		if i < 0 {
+			return model.Usage{}, false
+		}
+		at := i + len(part) - len(rest)
+		if u, ok := usageAt(part, at, at+len(name)); ok {
+			return u, true
+		}
+		if last {
+			rest = rest[:i]
+		} else {
+			rest = rest[i+len(name):]
+		}
+	}
+}
+
+// usageAt decodes the usage object of a member name at part[start:end],
+// if the name's quote is not escaped and a colon and an object follow.
+func usageAt(part []byte, start, end int) (model.Usage, bool) {
+	slashes := 0
+	for j := start - 1; j >= 0 && part[j] == '\\'; j-- {
+		slashes++
+	}
+	if slashes%2 == 1 {
 		return model.Usage{}, false
 	}
-	rest := bytes.TrimLeft(tail[i+len(name):], " \t\r\n")
+	rest := bytes.TrimLeft(part[end:], " \t\r\n")
 	if len(rest) == 0 || rest[0] != ':' {
 		return model.Usage{}, false
 	}
-	var u usageJSON
-	if json.NewDecoder(bytes.NewReader(rest[1:])).Decode(&u) != nil {
+	var u *usageJSON
+	if json.NewDecoder(bytes.NewReader(rest[1:])).Decode(&u) != nil || u == nil {
 		return model.Usage{}, false
 	}
 	return u.usage(), true
 }
 
-// relayJSON copies a non-streamed answer to the client while keeping it
-// to read its usage. It reads to the end even if the client left.
+// relayJSON copies a non-streamed answer to the client as it arrives
+// while keeping its start and end to read its usage. It reads to the end
+// even if the client left.
 func (g *Gateway) relayJSON(w http.ResponseWriter, resp *http.Response) (
 	model.Usage, bool, error) {
 	writeResponseHead(w, resp, true)
 	cw := newClientWriter(w)
-	buf := &cappedBuffer{limit: g.cfg.MaxResponseBytes}
-	if n := resp.ContentLength; n > 0 && n <= g.cfg.MaxResponseBytes {
-		buf.head = make([]byte, 0, n)
+	buf := &answerBuffer{pool: &g.tails}
+	defer buf.release()
+	if n := resp.ContentLength; n > 0 {
+		buf.head = make([]byte, 0, min(n, headKeep))
 	}
 	copyBuf := g.bufs.Get().(*[]byte)
 	defer g.bufs.Put(copyBuf)

@@ -2,12 +2,11 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
-	"keyward/keys"
 	"keyward/model"
 )
 
@@ -80,35 +79,6 @@ func (l *reqLog) usageAttrs() []slog.Attr {
 	return attrs
 }
 
-// maxLogText is the most runes of client-chosen text (a path, a model
-// name) that a log line or an error message repeats.
-const maxLogText = 2 * model.MaxModelLen
-
-// safeText makes client-chosen text fit to log or repeat: anything that
-// looks like a key is hidden (a client may paste one in the wrong place)
-// and the text is cut to maxLogText runes.
-func safeText(p string) string {
-	if r := []rune(p); len(r) > maxLogText {
-		p = string(r[:maxLogText]) + "…"
-	}
-	if !strings.Contains(p, keys.Prefix) {
-		return p
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(p, keys.Prefix)
-		if i < 0 {
-			b.WriteString(p)
-			return b.String()
-		}
-		b.WriteString(p[:i] + keys.Prefix + "****")
-		p = strings.TrimLeft(p[i+len(keys.Prefix):], alnum)
-	}
-}
-
-// alnum is the alphabet of keys.
-const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
 // refuse answers with aerr and records it.
 func (l *reqLog) refuse(w http.ResponseWriter, aerr *apiError) {
 	l.status, l.refusal = aerr.status, aerr.code
@@ -125,10 +95,20 @@ func (g *Gateway) authLogged(r *http.Request, l *reqLog) (account, *apiError) {
 	return acct, aerr
 }
 
-// upstreamDown answers 502 after a failed upstream call. Nothing has been
-// charged: charges follow an upstream answer only.
+// upstreamDown answers 502 after a failed upstream call: the upstream
+// could not be reached, or it refused the gateway's own credentials (its
+// 401 or 403 is not passed on, lest the client think its key was
+// refused). Nothing has been charged: charges follow a 2xx answer only.
 func (g *Gateway) upstreamDown(w http.ResponseWriter, l *reqLog, err error) {
+	var auth *upstreamAuthError
+	if errors.As(err, &auth) {
+		g.log.Error("the upstream refused the gateway's credentials (check "+
+			"--upstream-key-env); answered 502, nothing charged", "route", l.route,
+			"token_id", l.tokenID, "upstream_status", auth.status)
+		l.refuse(w, errUpstreamAuth())
+		return
+	}
 	g.log.Error("upstream unavailable; nothing charged", "route", l.route,
-		"token_id", l.tokenID, "err", err)
+		"token_id", l.tokenID, "err", safeErr(err))
 	l.refuse(w, errUpstreamDown())
 }

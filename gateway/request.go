@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
+
+	"keyward/model"
 )
 
 // route is one of the metered endpoints.
@@ -31,6 +35,22 @@ func (r route) String() string {
 		return "embeddings"
 	default:
 		return "responses"
+	}
+}
+
+// path is the route's path below the upstream's base URL. A metered
+// request always goes upstream to this path, whatever spelling of it the
+// client used (a trailing slash, other letter case, escapes).
+func (r route) path() string {
+	switch r {
+	case routeChat:
+		return "/chat/completions"
+	case routeCompletions:
+		return "/completions"
+	case routeEmbeddings:
+		return "/embeddings"
+	default:
+		return "/responses"
 	}
 }
 
@@ -101,7 +121,9 @@ func jsonProblem(err error) string {
 
 // parseRequest reads the model and stream settings of a metered request
 // and, for a streamed chat or completions request, asks the upstream for
-// the usage chunk.
+// the usage chunk. "stream" must be a JSON boolean and "stream_options"
+// an object: a lax upstream would read "stream":"true" or 1 as a stream
+// that the gateway did not ask usage for, and serve it free.
 func parseRequest(body []byte, rt route) (apiRequest, *apiError) {
 	fields, aerr := parseFields(body)
 	if aerr != nil {
@@ -109,12 +131,18 @@ func parseRequest(body []byte, rt route) (apiRequest, *apiError) {
 	}
 	dropCaseVariants(fields, "model", "stream", "stream_options")
 	var req apiRequest
-	if json.Unmarshal(fields["model"], &req.model) != nil || req.model == "" {
-		return apiRequest{}, errMissingModel()
+	if req.model, aerr = modelField(fields); aerr != nil {
+		return apiRequest{}, aerr
 	}
-	_ = json.Unmarshal(fields["stream"], &req.stream) // not a bool: not streamed
+	if req.stream, aerr = boolField(fields, "stream"); aerr != nil {
+		return apiRequest{}, aerr
+	}
+	opts, aerr := streamOptions(fields)
+	if aerr != nil {
+		return apiRequest{}, aerr
+	}
 	if req.stream && rt.streamsUsage() {
-		req.clientUsage = askUsage(fields)
+		req.clientUsage = askUsage(fields, opts)
 	}
 	out, err := json.Marshal(fields)
 	if err != nil {
@@ -122,6 +150,68 @@ func parseRequest(body []byte, rt route) (apiRequest, *apiError) {
 	}
 	req.body = out
 	return req, nil
+}
+
+// modelField reads the "model" string of a metered request.
+func modelField(fields map[string]json.RawMessage) (string, *apiError) {
+	var name string
+	if json.Unmarshal(fields["model"], &name) != nil || name == "" {
+		return "", errMissingModel()
+	}
+	return name, checkModelName(name)
+}
+
+// checkModelName refuses a model name longer than any the catalog or an
+// allowlist can hold.
+func checkModelName(name string) *apiError {
+	if utf8.RuneCountInString(name) > model.MaxModelLen {
+		return errInvalidValue("model", fmt.Sprintf("The model name is over %d "+
+			"characters, longer than any model this gateway serves.",
+			model.MaxModelLen))
+	}
+	return nil
+}
+
+// boolField reads an optional boolean field: absent or null is false,
+// and anything but true, false or null is refused.
+func boolField(fields map[string]json.RawMessage, name string) (bool, *apiError) {
+	raw, ok := fields[name]
+	if !ok {
+		return false, nil
+	}
+	switch string(bytes.TrimSpace(raw)) {
+	case "true":
+		return true, nil
+	case "false", "null":
+		return false, nil
+	}
+	return false, errInvalidValue(name, fmt.Sprintf("%q must be true or false "+
+		"(a JSON boolean, not a string or a number).", name))
+}
+
+// streamOptions reads "stream_options", which must be absent, null or an
+// object whose include_usage, if any, is a boolean. It returns the
+// object's fields (nil when there is none), without case variants of
+// include_usage.
+func streamOptions(fields map[string]json.RawMessage) (map[string]json.RawMessage,
+	*apiError) {
+	raw, ok := fields["stream_options"]
+	raw = bytes.TrimSpace(raw)
+	if !ok || string(raw) == "null" {
+		return nil, nil
+	}
+	var opts map[string]json.RawMessage
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &opts) != nil {
+		return nil, errInvalidValue("stream_options",
+			`"stream_options" must be an object, such as {"include_usage":true}.`)
+	}
+	dropCaseVariants(opts, "include_usage")
+	if _, aerr := boolField(opts, "include_usage"); aerr != nil {
+		aerr.param = "stream_options"
+		aerr.message = `"stream_options.include_usage" must be true or false.`
+		return nil, aerr
+	}
+	return opts, nil
 }
 
 // dropCaseVariants removes keys that differ from the names given only in
@@ -138,14 +228,13 @@ func dropCaseVariants(fields map[string]json.RawMessage, names ...string) {
 }
 
 // askUsage sets stream_options.include_usage to true, keeping the other
-// stream options, and reports whether the client had set it itself.
-func askUsage(fields map[string]json.RawMessage) (clientAsked bool) {
-	var opts map[string]json.RawMessage
-	_ = json.Unmarshal(fields["stream_options"], &opts) // absent or null
+// stream options (opts, checked by streamOptions), and reports whether
+// the client had set it itself.
+func askUsage(fields, opts map[string]json.RawMessage) (clientAsked bool) {
 	if opts == nil {
 		opts = map[string]json.RawMessage{}
 	}
-	_ = json.Unmarshal(opts["include_usage"], &clientAsked)
+	clientAsked, _ = boolField(opts, "include_usage")
 	opts["include_usage"] = json.RawMessage("true")
 	if raw, err := json.Marshal(opts); err == nil {
 		fields["stream_options"] = raw

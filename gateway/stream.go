@@ -44,6 +44,9 @@ func (s *sseRelay) run() error {
 	for {
 		line, err := s.readLine()
 		event = append(event, line...)
+		if int64(len(event)) > s.limit {
+			return fmt.Errorf("an event is over %d bytes", s.limit)
+		}
 		if len(event) > 0 && (isBlankLine(line) || err != nil) {
 			s.handle(event)
 			event = event[:0]

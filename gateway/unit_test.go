@@ -41,8 +41,32 @@ func parseCases() []parseCase {
 			"a", false, false, "", ""},
 		{"duplicate key: last wins", routeChat, `{"model":"a","model":"b"}`, "b", false,
 			false, "", ""},
-		{"stream not bool", routeChat, `{"model":"a","stream":"yes"}`, "a", false, false,
-			"", ""},
+		{"stream a string", routeChat, `{"model":"a","stream":"true"}`, "", false, false,
+			CodeInvalidValue, ""},
+		{"stream a number", routeCompletions, `{"model":"a","stream":1}`, "", false, false,
+			CodeInvalidValue, ""},
+		{"stream an object", routeResponses, `{"model":"a","stream":{}}`, "", false, false,
+			CodeInvalidValue, ""},
+		{"stream case variant dropped", routeChat, `{"model":"a","Stream":"true"}`, "a",
+			false, false, "", ""},
+		{"stream null", routeChat, `{"model":"a","stream":null}`, "a", false, false, "", ""},
+		{"stream false with options", routeChat,
+			`{"model":"a","stream":false,"stream_options":{"include_usage":true}}`, "a",
+			false, false, "", `{"include_usage":true}`},
+		{"options a string", routeChat, `{"model":"a","stream":true,"stream_options":"x"}`,
+			"", false, false, CodeInvalidValue, ""},
+		{"options an array", routeEmbeddings, `{"model":"a","stream_options":[]}`,
+			"", false, false, CodeInvalidValue, ""},
+		{"include_usage a string", routeChat,
+			`{"model":"a","stream":true,"stream_options":{"include_usage":"true"}}`,
+			"", false, false, CodeInvalidValue, ""},
+		{"include_usage case variant", routeChat,
+			`{"model":"a","stream":true,"stream_options":{"Include_Usage":false}}`,
+			"a", true, false, "", `{"include_usage":true}`},
+		{"model too long", routeChat, `{"model":"` + strings.Repeat("m", 129) + `"}`,
+			"", false, false, CodeInvalidValue, ""},
+		{"model at the limit", routeChat, `{"model":"` + strings.Repeat("é", 128) + `"}`,
+			strings.Repeat("é", 128), false, false, "", ""},
 		{"not JSON", routeChat, `model=a`, "", false, false, CodeInvalidJSON, ""},
 		{"trailing data", routeChat, `{"model":"a"} {}`, "", false, false, CodeInvalidJSON, ""},
 		{"null", routeChat, `null`, "", false, false, CodeInvalidJSON, ""},
@@ -127,6 +151,8 @@ func TestUsageFromTail(t *testing.T) {
 		{`...0.3]}],"model":"e","usage":{"prompt_tokens":8,"total_tokens":8}}`, true, 8},
 		{`"usage" : {"prompt_tokens":2}}`, true, 2},
 		{`...,"text":"say \"usage\": {\"prompt_tokens\":1}"}`, false, 0},
+		{`"text":"a\\","usage":{"prompt_tokens":4}}`, true, 4},
+		{`"usage":{"prompt_tokens":4},"x":{"usage":null}}`, true, 4},
 		{`no usage here`, false, 0},
 		{`"usage":{"prompt_tok`, false, 0},
 	}
@@ -138,18 +164,51 @@ func TestUsageFromTail(t *testing.T) {
 	}
 }
 
-// TestCappedBuffer reads usage from the tail of an answer over the limit.
-func TestCappedBuffer(t *testing.T) {
-	b := &cappedBuffer{limit: 100}
-	_, _ = b.Write([]byte(`{"data":"` + strings.Repeat("x", 50)))
-	for range 10 {
-		_, _ = b.Write([]byte(strings.Repeat("y", 30<<10)))
+// TestAnswerBuffer keeps an answer whole when it is small, else its
+// start and end only, and reads usage from the end or the start.
+func TestAnswerBuffer(t *testing.T) {
+	pad := strings.Repeat("y", 30<<10)
+	tests := []struct {
+		name  string
+		parts []string
+		cut   bool
+		in    int64
+		ok    bool
+	}{
+		{"small", []string{`{"usage":{"prompt_tokens":2}}`}, false, 2, true},
+		{"small, null usage", []string{`{"usage":null}`}, false, 0, false},
+		{"usage at the end", append(append([]string{`{"data":"`}, repeat(pad, 40)...),
+			`","usage":{"prompt_tokens":3,"completion_tokens":4}}`), true, 3, true},
+		{"usage at the start", append(append([]string{`{"usage":{"prompt_tokens":5},`,
+			`"data":"`}, repeat(pad, 40)...), `"}`), true, 5, true},
+		{"none", append(append([]string{`{"data":"`}, repeat(pad, 40)...), `"}`),
+			true, 0, false},
+		{"null at the end, object at the start", append(append([]string{
+			`{"usage":{"prompt_tokens":6},"data":"`}, repeat(pad, 40)...),
+			`","usage":null}`), true, 6, true},
 	}
-	_, _ = b.Write([]byte(`","usage":{"prompt_tokens":3,"completion_tokens":4}}`))
-	u, ok := b.usage()
-	if !ok || u.Input != 3 || u.Output != 4 || len(b.tail) > 2*tailKeep {
-		t.Errorf("usage %+v %v, tail %d bytes", u, ok, len(b.tail))
+	for _, tc := range tests {
+		b := &answerBuffer{}
+		for _, p := range tc.parts {
+			_, _ = b.Write([]byte(p))
+		}
+		u, ok := b.usage()
+		if ok != tc.ok || u.Input != tc.in || b.cut != tc.cut {
+			t.Errorf("%s: usage %+v %v, cut %v", tc.name, u, ok, b.cut)
+		}
+		if len(b.head) > headKeep || cap(b.tail) > 2*tailKeep {
+			t.Errorf("%s: kept %d + %d bytes", tc.name, len(b.head), cap(b.tail))
+		}
 	}
+}
+
+// repeat is n copies of s.
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
 }
 
 func TestEventData(t *testing.T) {
@@ -167,38 +226,35 @@ func TestEventData(t *testing.T) {
 }
 
 func TestKeyFromRequest(t *testing.T) {
+	key := "sk-" + strings.Repeat("A", 48)
 	tests := []struct {
-		headers map[string]string
-		want    string
+		headers  map[string]string
+		want     string
+		authSeen bool
 	}{
-		{map[string]string{"Authorization": "Bearer k1"}, "k1"},
-		{map[string]string{"Authorization": "BEARER   k1 "}, "k1"},
-		{map[string]string{"Authorization": "Basic abc", "Api-Key": "k2"}, "k2"},
-		{map[string]string{"X-Api-Key": "k3"}, "k3"},
-		{map[string]string{"Authorization": "Bearer k1", "X-Api-Key": "k3"}, "k1"},
-		{map[string]string{}, ""},
+		{map[string]string{"Authorization": "Bearer k1"}, "k1", false},
+		{map[string]string{"Authorization": "BEARER   k1 "}, "k1", false},
+		{map[string]string{"Authorization": "Basic abc", "Api-Key": "k2"}, "k2", false},
+		{map[string]string{"X-Api-Key": "k3"}, "k3", false},
+		{map[string]string{"Authorization": "Bearer k1", "X-Api-Key": "k3"}, "k1", false},
+		{map[string]string{"Authorization": "Bearer", "Api-Key": "k2"}, "k2", false},
+		{map[string]string{"Authorization": "Bearer   ", "X-Api-Key": "k3"}, "k3", false},
+		{map[string]string{"Authorization": key}, key, false},
+		{map[string]string{"Authorization": " " + key + " "}, key, false},
+		{map[string]string{"Authorization": "Bearer"}, "", true},
+		{map[string]string{"Authorization": "Basic abc"}, "", true},
+		{map[string]string{"Authorization": "k1"}, "", true},
+		{map[string]string{}, "", false},
 	}
 	for _, tc := range tests {
 		r, _ := http.NewRequest(http.MethodGet, "/", nil)
 		for k, v := range tc.headers {
 			r.Header.Set(k, v)
 		}
-		if got := keyFromRequest(r); got != tc.want {
-			t.Errorf("%v: %q, want %q", tc.headers, got, tc.want)
-		}
-	}
-}
-
-func TestSafeText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"/v1/files", "/v1/files"},
-		{"/v1/x/sk-abcDEF123/y", "/v1/x/sk-****/y"},
-		{"/sk-a/sk-b", "/sk-****/sk-****"},
-		{strings.Repeat("é", 300), strings.Repeat("é", maxLogText) + "…"},
-	}
-	for _, tc := range tests {
-		if got := safeText(tc.in); got != tc.want {
-			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		got, seen := keyFromRequest(r)
+		if got != tc.want || seen != tc.authSeen {
+			t.Errorf("%v: %q %v, want %q %v", tc.headers, safeText(got), seen,
+				safeText(tc.want), tc.authSeen)
 		}
 	}
 }

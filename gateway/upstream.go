@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -84,21 +85,27 @@ func listed(values []string, k string) bool {
 	return false
 }
 
-// target is the upstream URL for a client request to /v1/REST.
+// target is the upstream URL for a client request to /v1/REST: the
+// client's own escaping of the path, which checkPath has vetted.
 func (g *Gateway) target(r *http.Request) string {
-	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/v1")
+	return g.targetPath(r, strings.TrimPrefix(r.URL.EscapedPath(), "/v1"))
+}
+
+// targetPath is the upstream URL for rest (a path below the base URL)
+// with the client's query.
+func (g *Gateway) targetPath(r *http.Request, rest string) string {
 	if r.URL.RawQuery != "" {
 		return g.upstream + rest + "?" + r.URL.RawQuery
 	}
 	return g.upstream + rest
 }
 
-// upstreamRequest builds the request to the upstream: the client's
+// upstreamRequest builds the request to target upstream: the client's
 // headers without its key (and, for metered routes, without
 // Accept-Encoding so the answer can be read), and the upstream's own key.
-func (g *Gateway) upstreamRequest(ctx context.Context, r *http.Request,
+func (g *Gateway) upstreamRequest(ctx context.Context, r *http.Request, target string,
 	body io.Reader, length int64, metered bool) (*http.Request, error) {
-	out, err := http.NewRequestWithContext(ctx, r.Method, g.target(r), body)
+	out, err := http.NewRequestWithContext(ctx, r.Method, target, body)
 	if err != nil {
 		return nil, err
 	}
@@ -117,12 +124,20 @@ func (g *Gateway) upstreamRequest(ctx context.Context, r *http.Request,
 	return out, nil
 }
 
-// roundTrip sends req upstream. A transport error becomes errUpstream so
-// callers answer 502.
+// roundTrip sends req upstream. A transport error becomes an
+// upstreamError, and an upstream 401 or 403 (its verdict on the gateway's
+// own key) an upstreamAuthError, so that callers answer 502.
 func (g *Gateway) roundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := g.rt.RoundTrip(req)
 	if err != nil {
 		return nil, &upstreamError{err: err}
+	}
+	if resp.StatusCode == http.StatusUnauthorized ||
+		resp.StatusCode == http.StatusForbidden {
+		// Read a little so that the connection can be reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+		return nil, &upstreamAuthError{status: resp.StatusCode}
 	}
 	return resp, nil
 }
@@ -132,6 +147,14 @@ type upstreamError struct{ err error }
 
 func (e *upstreamError) Error() string { return "upstream: " + e.err.Error() }
 func (e *upstreamError) Unwrap() error { return e.err }
+
+// upstreamAuthError is an upstream's 401 or 403.
+type upstreamAuthError struct{ status int }
+
+func (e *upstreamAuthError) Error() string {
+	return fmt.Sprintf("upstream: refused the gateway's credentials (status %d)",
+		e.status)
+}
 
 // writeResponseHead copies the upstream's status and headers to the
 // client; keepLength is false when the body will be changed on the way.

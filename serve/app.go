@@ -32,6 +32,7 @@ type app struct {
 	exec   ExecFunc
 	log    *slog.Logger
 	stdout io.Writer
+	stderr io.Writer
 	errs   chan error // a server that stopped on its own
 
 	dbPath     string
@@ -64,6 +65,7 @@ func (a *app) start() error {
 	if a.store, err = storage.Open(path, storage.Options{}); err != nil {
 		return openError(path, err)
 	}
+	a.warn()
 	if err := a.listen(); err != nil {
 		return err
 	}
@@ -77,6 +79,17 @@ func (a *app) start() error {
 	}
 	a.serve()
 	return nil
+}
+
+// warn prints the database's own warnings (such as a folder other users
+// can read) on serve's stderr and logs them.
+func (a *app) warn() {
+	for _, w := range a.store.Warnings() {
+		_, _ = fmt.Fprintf(a.stderr, "keyward serve: warning: %s\n", w)
+		if a.opts.logPath != "" { // else the log is stderr: say it once
+			a.log.Warn("database warning", "warning", w)
+		}
+	}
 }
 
 // notRunning fails if another serve holds the database at path.
@@ -284,7 +297,9 @@ func (a *app) closeStore() error {
 	return nil
 }
 
-// stopSSH tells every session and closes the SSH server.
+// stopSSH tells every session and closes the SSH server. Sessions that
+// outlive the wait are closed and logged, but are no failure of the
+// shutdown: nothing of theirs is lost from the database.
 func (a *app) stopSSH() error {
 	if !a.serving {
 		if a.sshLn != nil {
@@ -297,7 +312,12 @@ func (a *app) stopSSH() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sshShutdownTimeout)
 	defer cancel()
-	return a.ssh.Shutdown(ctx)
+	err := a.ssh.Shutdown(ctx)
+	if errors.Is(err, sshd.ErrSessionsOpen) {
+		a.log.Warn("ssh sessions closed without waiting further", "err", err)
+		return nil
+	}
+	return err
 }
 
 // stopGateway finishes in-flight requests, then flushes the charges.

@@ -50,20 +50,33 @@ func isolate(t *testing.T) {
 // 127.0.0.1:0, with ks authorized; it stops when the test ends.
 func startServe(t *testing.T, extra []string, ks ...sshdtest.Key) *served {
 	t.Helper()
+	s := newServed(t)
+	s.run(t, extra, ks...)
+	return s
+}
+
+// newServed lays out the files of a serve run in a temp dir, so that a
+// test can prepare them before run.
+func newServed(t *testing.T) *served {
+	t.Helper()
 	isolate(t)
 	dir := t.TempDir()
-	s := &served{dir: dir, db: filepath.Join(dir, "data", "keyward.db"),
+	return &served{dir: dir, db: filepath.Join(dir, "data", "keyward.db"),
 		keysFile: filepath.Join(dir, "authorized_keys"),
 		logFile:  filepath.Join(dir, "serve.log"),
 		signals:  make(chan os.Signal, 1), done: make(chan int, 1),
 		stdout: &sshdtest.Buffer{}, stderr: &sshdtest.Buffer{}}
+}
+
+// run starts serve with ks authorized and waits until it serves.
+func (s *served) run(t *testing.T, extra []string, ks ...sshdtest.Key) {
+	t.Helper()
 	sshdtest.WriteAuthorizedKeys(t, s.keysFile, ks...)
 	args := append([]string{"--db", s.db, "--ssh", "127.0.0.1:0",
 		"--authorized-keys", s.keysFile, "--log", s.logFile}, extra...)
 	go func() { s.done <- serve.Run(args, s.signals, s.stdout, s.stderr, execCLI) }()
 	t.Cleanup(func() { s.stop(t) })
 	s.waitReady(t)
-	return s
 }
 
 // waitReady waits for the serve-info file and the start banner.

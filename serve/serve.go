@@ -85,7 +85,7 @@ func run(opts options, exec ExecFunc, signals <-chan os.Signal, stdout, stderr i
 		return 1
 	}
 	defer closeLog()
-	a := &app{opts: opts, exec: exec, log: logger, stdout: stdout,
+	a := &app{opts: opts, exec: exec, log: logger, stdout: stdout, stderr: stderr,
 		errs: make(chan error, 2)}
 	if err := a.start(); err != nil {
 		if opts.logPath != "" { // else the log is stderr: say it once

@@ -116,7 +116,8 @@ func TestCommandsOverSSH(t *testing.T) {
 	bob := sshdtest.NewKey(t, "bob")
 	s := startServe(t, nil, bob)
 	c := s.dial(t, bob)
-	if _, stderr, status := sshdtest.Run(t, c, "tokens create --name json-1 --quota 5"); status != 0 {
+	_, stderr, status := sshdtest.Run(t, c, "tokens create --name json-1 --quota 5")
+	if status != 0 {
 		t.Fatalf("create: status %d: %s", status, stderr)
 	}
 	out, stderr, status := sshdtest.Run(t, c, "tokens list --json")
@@ -155,7 +156,8 @@ func TestServeRefusesWithoutAuthorizedKeys(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit status %d, want 1", code)
 	}
-	want := "mkdir -p " + filepath.Dir(missing) + " && cat ~/.ssh/id_ed25519.pub >> " + missing
+	want := "mkdir -p -m 700 " + filepath.Dir(missing) + " && cat ~/.ssh/id_ed25519.pub >> " +
+		missing + " && chmod 600 " + missing
 	if !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr does not say how to add a key:\n%s", stderr.String())
 	}

@@ -6,13 +6,14 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish/bubbletea"
 
+	"keyward/sshd"
 	"keyward/ui"
 )
 
 // console builds one SSH session's console: its own renderer (colours
-// follow the client's terminal), copy by OSC 52 to this session only, and
+// follow the client's TERM; the terminal is never queried, so a terminal
+// that does not answer cannot hold the console up), copy by OSC 52 to this session only, and
 // the operator in the header and on every audit event.
 func (a *app) console(sess ssh.Session, operator string) tea.Model {
 	return ui.New(ui.Config{
@@ -20,7 +21,7 @@ func (a *app) console(sess ssh.Session, operator string) tea.Model {
 		Actor:           operator,
 		Operator:        operator,
 		BaseURL:         a.baseURL,
-		Renderer:        bubbletea.MakeRenderer(sess),
+		Renderer:        sshd.NewRenderer(sess),
 		Output:          sess,
 		SystemClipboard: false,
 		Environ:         sess.Environ(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -72,8 +73,12 @@ func (m echoModel) View() string {
 
 func startConsole(_ ssh.Session, op string) tea.Model { return echoModel{operator: op} }
 
-// echoCommand prints the operator and arguments; "fail" exits 3.
+// echoCommand prints the operator and arguments; "fail" exits 3; "ask"
+// prompts as a delete would and exits 0 only on "y".
 func echoCommand(sess ssh.Session, operator string, args []string) int {
+	if args[0] == "ask" {
+		return askCommand(sess)
+	}
 	out, _ := json.Marshal(struct {
 		Operator string   `json:"operator"`
 		Args     []string `json:"args"`
@@ -85,6 +90,60 @@ func echoCommand(sess ssh.Session, operator string, args []string) int {
 	}
 	return 0
 }
+
+// askCommand prompts "Sure? [y/N]" on stderr and reads the answer up to
+// a line end; end of input is no.
+func askCommand(sess ssh.Session) int {
+	_, _ = io.WriteString(sess.Stderr(), "Sure? [y/N] ")
+	var answer []byte
+	buf := make([]byte, 1)
+	for {
+		n, err := sess.Read(buf)
+		if n == 1 && (buf[0] == '\r' || buf[0] == '\n') {
+			break
+		}
+		if n == 1 {
+			answer = append(answer, buf[0])
+		}
+		if err != nil {
+			_, _ = io.WriteString(sess.Stderr(), "(end of input)\n")
+			return 1
+		}
+	}
+	if string(answer) == "y" {
+		_, _ = io.WriteString(sess, "done\n")
+		return 0
+	}
+	return 1
+}
+
+// tickMsg is tickModel's clock.
+type tickMsg struct{}
+
+// tickModel redraws every few milliseconds without any input, like a
+// console showing live updates.
+type tickModel struct{ n int }
+
+func (m tickModel) Init() tea.Cmd { return tick() }
+
+func tick() tea.Cmd {
+	return tea.Tick(20*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+func (m tickModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		m.n++
+		return m, tick()
+	case tea.KeyMsg:
+		if msg.String() == "q" {
+			return m, tea.Quit
+		}
+	}
+	return m, nil
+}
+
+func (m tickModel) View() string { return fmt.Sprintf("ticking %d\n", m.n) }
 
 // testEnv is a running server and its files.
 type testEnv struct {

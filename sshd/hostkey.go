@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -16,11 +17,16 @@ import (
 // HostKeyFile is the host key's file name, kept beside the database.
 const HostKeyFile = "ssh_host_ed25519_key"
 
+// hostKeyComment names the host key in its files, so that
+// `ssh-keygen -lf ssh_host_ed25519_key.pub` says what it is.
+const hostKeyComment = "keyward host key"
+
 // LoadOrCreateHostKey reads the host key at path, or generates an ed25519
 // key there (mode 0600) when the file does not exist. created reports
 // whether a new key was made. A key file that others can read is refused,
-// as OpenSSH does. The public half is kept in path.pub (written when
-// missing) for known_hosts files and ssh-keygen -lf.
+// as OpenSSH does. The public half is (re)written to path.pub at every
+// start, so that it always matches the private key, for known_hosts files
+// and ssh-keygen -lf.
 func LoadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err error) {
 	signer, err = loadHostKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -36,14 +42,51 @@ func LoadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err er
 	return signer, created, writePublicKey(path+".pub", signer.PublicKey())
 }
 
-// writePublicKey writes pub in authorized_keys format to path (0644)
-// unless the file exists.
+// publicKeyLine is pub in authorized_keys format with the host key's
+// comment.
+func publicKeyLine(pub gossh.PublicKey) []byte {
+	line := bytes.TrimSuffix(gossh.MarshalAuthorizedKey(pub), []byte("\n"))
+	return append(line, " "+hostKeyComment+"\n"...)
+}
+
+// writePublicKey writes pub to path (mode 0644) unless the file already
+// holds exactly that line; it replaces the file atomically, so a stale
+// .pub left by an earlier key never survives a start.
 func writePublicKey(path string, pub gossh.PublicKey) error {
-	err := writeNewFile(path, gossh.MarshalAuthorizedKey(pub), 0o644)
-	if err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("write host public key: %w", err)
+	line := publicKeyLine(pub)
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, line) {
+		if info, err := os.Stat(path); err == nil && info.Mode().Perm() == 0o644 {
+			return nil
+		}
+	}
+	if err := replaceFile(path, line, 0o644); err != nil {
+		return fmt.Errorf("write host public key %s: %w", path, err)
 	}
 	return nil
+}
+
+// replaceFile writes data to a temporary file beside path, sets its mode
+// to perm, syncs it and renames it over path.
+func replaceFile(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	err = errors.Join(err, tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // loadHostKey parses the private key at path after checking its mode.
@@ -75,7 +118,7 @@ func writeHostKey(path string) error {
 	if err != nil {
 		return fmt.Errorf("generate host key: %w", err)
 	}
-	block, err := gossh.MarshalPrivateKey(priv, "keyward host key")
+	block, err := gossh.MarshalPrivateKey(priv, hostKeyComment)
 	if err != nil {
 		return fmt.Errorf("encode host key: %w", err)
 	}

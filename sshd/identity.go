@@ -25,13 +25,24 @@ var errIdentity = errors.New("cannot confirm which key signed this session")
 
 // checkPublicKey is the PublicKeyHandler: it admits keys listed in the
 // authorized_keys file and records the operator in the Permissions that
-// belong to this key.
+// belong to this key. An address banned for failed logins is refused
+// here too, so that connections opened before the ban gain nothing.
 func (s *Server) checkPublicKey(ctx ssh.Context, key ssh.PublicKey) bool {
-	markAttempt(ctx)
+	w := connOf(ctx)
+	if _, banned := s.limiter.blocked(remoteHost(ctx.RemoteAddr())); banned {
+		if w != nil {
+			s.tellBanned(w)
+		}
+		return false
+	}
 	op, ok := s.keys.lookup(key)
 	if !ok {
+		fp := Fingerprint(key)
+		if w != nil {
+			w.noteRejected(fp)
+		}
 		s.log.Info("ssh key rejected", "remote", remoteHost(ctx.RemoteAddr()),
-			"user", ctx.User(), "key_sha256", Fingerprint(key))
+			"user", Redact(ctx.User()), "key_sha256", fp)
 		return false
 	}
 	perms := ctx.Permissions().Permissions

@@ -2,6 +2,7 @@ package sshd
 
 import (
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -46,9 +47,9 @@ func (l *failLimiter) blocked(addr string) (time.Time, bool) {
 	return until, true
 }
 
-// fail records one failed login from addr and reports whether that
-// started a ban.
-func (l *failLimiter) fail(addr string) bool {
+// fail records one failed login attempt from addr at the current time,
+// which it returns, and reports whether that started a ban.
+func (l *failLimiter) fail(addr string) (at time.Time, banned bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -59,11 +60,37 @@ func (l *failLimiter) fail(addr string) bool {
 	recent = append(recent, now)
 	if len(recent) < l.limit {
 		l.fails[addr] = recent
-		return false
+		return now, false
 	}
 	delete(l.fails, addr)
 	l.banned[addr] = now.Add(l.ban)
-	return true
+	return now, true
+}
+
+// forgive takes back failures recorded at times for addr: a connection
+// that tried wrong keys and then logged in with a right one (as ssh does
+// with several keys in an agent) has proved it holds an authorized key.
+// A ban already started stays.
+func (l *failLimiter) forgive(addr string, times []time.Time) {
+	if len(times) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rest := slices.Clone(times)
+	kept := l.fails[addr][:0]
+	for _, t := range l.fails[addr] {
+		if i := slices.IndexFunc(rest, t.Equal); i >= 0 {
+			rest = slices.Delete(rest, i, i+1)
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if len(kept) == 0 {
+		delete(l.fails, addr)
+		return
+	}
+	l.fails[addr] = kept
 }
 
 // sweep forgets failures and bans that no longer matter.
@@ -77,6 +104,49 @@ func (l *failLimiter) sweep(now time.Time) {
 		if !now.Before(until) {
 			delete(l.banned, addr)
 		}
+	}
+}
+
+// startLimiter caps the connections that have not logged in yet, in
+// all and per address, as OpenSSH's MaxStartups does: a client cannot
+// hold many half-open logins to wear the server down or to try keys in
+// parallel.
+type startLimiter struct {
+	total, perAddr int
+
+	mu     sync.Mutex
+	open   int
+	byAddr map[string]int
+}
+
+// newStartLimiter allows total unauthenticated connections, perAddr of
+// them from one address.
+func newStartLimiter(total, perAddr int) *startLimiter {
+	return &startLimiter{total: total, perAddr: perAddr, byAddr: map[string]int{}}
+}
+
+// acquire takes a slot for a new connection from addr; it reports false
+// (and takes nothing) when a cap is reached. Each true must be matched by
+// one release.
+func (l *startLimiter) acquire(addr string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open >= l.total || l.byAddr[addr] >= l.perAddr {
+		return false
+	}
+	l.open++
+	l.byAddr[addr]++
+	return true
+}
+
+// release gives back a slot taken by acquire: the connection logged in
+// or closed.
+func (l *startLimiter) release(addr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.open--
+	if l.byAddr[addr]--; l.byAddr[addr] <= 0 {
+		delete(l.byAddr, addr)
 	}
 }
 

@@ -31,13 +31,21 @@ const (
 	DefaultAuthWindow      = time.Minute
 	DefaultAuthBan         = 5 * time.Minute
 	DefaultLoginGrace      = time.Minute
+	// DefaultMaxStartups and DefaultMaxStartupsPerAddress cap the
+	// connections that have not logged in yet, in all and per address.
+	DefaultMaxStartups           = 64
+	DefaultMaxStartupsPerAddress = 16
+	// DefaultKeysPoll is how often the authorized_keys file is checked
+	// for changes between logins.
+	DefaultKeysPoll = 2 * time.Second
 	// maxAuthTries is how many keys or methods a client may try on one
 	// connection.
 	maxAuthTries = 6
 )
 
 // ConsoleFunc builds the console model for a session whose operator is
-// known. It runs once per session; it may call bubbletea.MakeRenderer.
+// known. It runs once per session; it should style with NewRenderer(sess),
+// which asks the client's terminal nothing.
 type ConsoleFunc func(sess ssh.Session, operator string) tea.Model
 
 // CommandFunc runs one command (`ssh HOST tokens list`) with the session's
@@ -50,8 +58,10 @@ type Config struct {
 	HostKeyPath string
 	// AuthorizedKeysPath lists the operators' public keys.
 	AuthorizedKeysPath string
-	// IdleTimeout closes a connection with no traffic for that long;
-	// 0 means DefaultIdleTimeout, negative means never.
+	// IdleTimeout ends a console whose client sent no input (keys,
+	// window sizes) for that long, restoring the client's screen and
+	// saying why; a connection with no traffic at all for half as long
+	// again is closed. 0 means DefaultIdleTimeout, negative means never.
 	IdleTimeout time.Duration
 	// MaxSessions caps concurrent sessions; 0 means DefaultMaxSessions.
 	MaxSessions int
@@ -63,6 +73,15 @@ type Config struct {
 	// LoginGrace is how long a connection may take to log in;
 	// 0 means DefaultLoginGrace.
 	LoginGrace time.Duration
+	// MaxStartups and MaxStartupsPerAddress cap the connections that
+	// have not logged in yet (in all, and from one address); more are
+	// closed at once. Zero values mean the defaults.
+	MaxStartups           int
+	MaxStartupsPerAddress int
+	// KeysPoll is how often the authorized_keys file is checked for
+	// changes besides at each login; 0 means DefaultKeysPoll, negative
+	// never (then only logins and Reload notice edits).
+	KeysPoll time.Duration
 	// Logger receives connection and session logs; nil discards them.
 	Logger *slog.Logger
 	// Console and Command serve sessions; both are required.
@@ -80,11 +99,14 @@ type Server struct {
 	now        func() time.Time
 	keys       *authorizedKeys
 	limiter    *failLimiter
+	starts     *startLimiter
+	pending    sync.Map // remote address -> *watchedConn not logged in yet
 	reg        *registry
 	srv        *ssh.Server
 	hostKey    gossh.PublicKey
 	newHostKey bool
-	entries    sync.Map // ssh.Session -> *sessionEntry
+	stopPoll   chan struct{} // closed by Shutdown
+	closeOnce  sync.Once
 }
 
 // New prepares a server: it loads (or creates) the host key and reads the
@@ -96,11 +118,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Clock,
-		reg: newRegistry(cfg.MaxSessions)}
+		reg: newRegistry(cfg.MaxSessions), stopPoll: make(chan struct{}),
+		starts: newStartLimiter(cfg.MaxStartups, cfg.MaxStartupsPerAddress)}
 	s.limiter = newFailLimiter(cfg.MaxAuthFailures, cfg.AuthWindow, cfg.AuthBan, cfg.Clock)
 	if s.keys, err = loadAuthorizedKeys(cfg.AuthorizedKeysPath, s.log); err != nil {
 		return nil, err
 	}
+	s.keys.changed = s.dropRemovedKeys
 	signer, created, err := LoadOrCreateHostKey(cfg.HostKeyPath)
 	if err != nil {
 		return nil, err
@@ -148,6 +172,15 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.LoginGrace <= 0 {
 		cfg.LoginGrace = DefaultLoginGrace
 	}
+	if cfg.MaxStartups <= 0 {
+		cfg.MaxStartups = DefaultMaxStartups
+	}
+	if cfg.MaxStartupsPerAddress <= 0 {
+		cfg.MaxStartupsPerAddress = DefaultMaxStartupsPerAddress
+	}
+	if cfg.KeysPoll == 0 {
+		cfg.KeysPoll = DefaultKeysPoll
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -168,26 +201,61 @@ func (s *Server) newSSHServer(signer gossh.Signer) (*ssh.Server, error) {
 		ssh.WrapConn(s.wrapConn),
 	}
 	if s.cfg.IdleTimeout > 0 {
-		opts = append(opts, wish.WithIdleTimeout(s.cfg.IdleTimeout))
+		opts = append(opts, wish.WithIdleTimeout(connIdleTimeout(s.cfg.IdleTimeout)))
 	}
 	srv, err := wish.NewServer(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("set up the SSH server: %w", err)
 	}
 	srv.ServerConfigCallback = s.serverConfig
-	srv.ConnectionFailedCallback = func(_ net.Conn, err error) {
-		s.log.Debug("ssh handshake ended", "err", err)
-	}
+	srv.ConnectionFailedCallback = s.connectionFailed
 	return srv, nil
 }
 
 // Serve accepts connections on ln until Shutdown; it then returns nil.
+// While it runs, the authorized_keys file is checked for changes every
+// KeysPoll.
 func (s *Server) Serve(ln net.Listener) error {
+	go s.pollKeys()
 	err := s.srv.Serve(ln)
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil
 	}
 	return fmt.Errorf("ssh server: %w", err)
+}
+
+// pollKeys re-reads the authorized_keys file when it changes, so that a
+// removed key's sessions end without waiting for the next login.
+func (s *Server) pollKeys() {
+	if s.cfg.KeysPoll < 0 {
+		return
+	}
+	tick := time.NewTicker(s.cfg.KeysPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopPoll:
+			return
+		case <-tick.C:
+			s.keys.refresh()
+		}
+	}
+}
+
+// dropRemovedKeys ends every open session whose key is no longer in the
+// authorized_keys file, telling it why. It runs after each re-read.
+func (s *Server) dropRemovedKeys() {
+	for _, e := range s.reg.all() {
+		if e.key == nil {
+			continue
+		}
+		if _, ok := s.keys.find(e.key); ok {
+			continue
+		}
+		s.log.Info("ssh session closed: its key was removed from authorized_keys",
+			"operator", e.operator, "key_sha256", Fingerprint(e.key))
+		go e.stop(RemovedMessage, true)
+	}
 }
 
 // Fingerprint is the host key's SHA256 fingerprint, for operators to
@@ -207,32 +275,40 @@ func (s *Server) AuthorizedKeys() int { return s.keys.count() }
 func (s *Server) Sessions() int { return s.reg.count() }
 
 // Reload re-reads the authorized_keys file now (serve calls it on
-// SIGHUP). The file is also re-read whenever it changes.
+// SIGHUP), and ends the sessions of keys no longer in it. The file is also
+// re-read whenever it changes. On error (the file is gone, or others may
+// write it) the error is logged and returned; a missing file leaves
+// nobody able to log in, an unsafe one leaves the keys read before.
 func (s *Server) Reload() error {
-	if err := s.keys.reload(); err != nil {
-		s.log.Error("authorized keys reload failed; nobody may log in", "err", err)
-		return err
-	}
-	return nil
+	return s.keys.reload()
 }
 
-// Shutdown refuses new sessions, tells every open one that serve is
-// shutting down and ends it, waits for running commands (until ctx is
-// done), then closes every connection and the listener.
+// ErrSessionsOpen means Shutdown's context ended before every session
+// did; the remaining ones were closed without waiting further. Nothing
+// was lost from the database: every change is its own transaction.
+var ErrSessionsOpen = errors.New("sessions still open at shutdown")
+
+// Shutdown refuses new sessions and stops every open one: consoles are
+// quit (restoring the client's screen) and told that serve is shutting
+// down; commands are told on their stderr and their input is cut, so a
+// prompt reads end of input. It waits for the sessions to end (until ctx
+// is done; then it returns an error wrapping ErrSessionsOpen), then
+// closes every connection and the listener.
 func (s *Server) Shutdown(ctx context.Context) error {
-	programs, drained := s.reg.close()
-	for _, p := range programs {
-		go p.Quit()
+	s.closeOnce.Do(func() { close(s.stopPoll) })
+	entries, drained := s.reg.close()
+	for _, e := range entries {
+		go e.stop(ShutdownMessage, false)
 	}
 	var waitErr error
 	select {
 	case <-drained:
 	case <-ctx.Done():
-		waitErr = fmt.Errorf("sessions still open at shutdown, closed: %w", ctx.Err())
+		waitErr = fmt.Errorf("%w (%d), closed: %w", ErrSessionsOpen, s.reg.count(), ctx.Err())
 		s.log.Warn("ssh sessions did not end in time; closing them", "open", s.reg.count())
 	}
 	if err := s.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		return errors.Join(waitErr, fmt.Errorf("close the SSH server: %w", err))
+		return fmt.Errorf("close the SSH server: %w", err) // waitErr was logged
 	}
 	return waitErr
 }

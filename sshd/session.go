@@ -18,8 +18,14 @@ import (
 	"keyward/keys"
 )
 
-// ShutdownMessage is what every open session is told when serve stops.
-const ShutdownMessage = "keyward serve is shutting down"
+// What a session is told when it is ended from the server's side.
+const (
+	// ShutdownMessage is what every open session is told when serve stops.
+	ShutdownMessage = "keyward serve is shutting down"
+	// RemovedMessage is what the sessions of a key removed from the
+	// authorized_keys file are told before they are closed.
+	RemovedMessage = "your key was removed from authorized_keys"
+)
 
 // middleware is the session handler chain, listed innermost first as
 // wish.WithMiddleware wants: logging runs first, then admission (identity,
@@ -36,8 +42,9 @@ func (s *Server) middleware() []wish.Middleware {
 	}
 }
 
-// admit confirms the operator, applies the session cap and logs the
-// session's start and end.
+// admit confirms the operator, applies the session cap, logs the
+// session's start and end, and hands the rest of the chain a
+// trackedSession.
 func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		remote := remoteHost(sess.RemoteAddr())
@@ -47,19 +54,23 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			s.refuse(sess, err.Error())
 			return
 		}
-		entry, err := s.reg.add(operator)
+		entry, err := s.reg.add(operator, sess.PublicKey())
 		if err != nil {
 			s.log.Warn("ssh session refused", "operator", operator,
 				"remote", remote, "err", err)
 			s.refuse(sess, err.Error()+"; try again later")
 			return
 		}
-		s.entries.Store(sess, entry)
+		ts := newTrackedSession(sess, entry)
 		defer s.reg.remove(entry)
-		defer s.entries.Delete(sess)
-		defer s.logSession(sess, operator)()
-		defer s.recoverPanic(sess, operator)
-		next(sess)
+		defer ts.end()
+		defer s.logSession(ts, operator)()
+		defer s.recoverPanic(ts, operator)
+		if _, ok := s.keys.find(sess.PublicKey()); !ok {
+			s.refuse(ts, RemovedMessage) // removed since the login
+			return
+		}
+		next(ts)
 	}
 }
 
@@ -78,6 +89,7 @@ func (s *Server) recoverPanic(sess ssh.Session, operator string) {
 func (s *Server) logSession(sess ssh.Session, operator string) func() {
 	remote := remoteHost(sess.RemoteAddr())
 	kind, command := sessionKind(sess.Command())
+	command = Redact(command)
 	start := s.now()
 	s.log.Info("ssh session start", "operator", operator, "remote", remote,
 		"kind", kind, "command", command)
@@ -95,7 +107,9 @@ func (s *Server) refuse(sess ssh.Session, why string) {
 
 // commands runs `ssh HOST COMMAND...` in the serve process and ends the
 // session with the command's exit status. Without a command the console
-// handlers run.
+// handlers run. A command stopped by the server (shutdown, key removed)
+// is told on its stderr and its input is cut, so that a prompt reads
+// end of input (no); one whose input was cut that way exits non-zero.
 func (s *Server) commands(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		args := sess.Command()
@@ -103,11 +117,24 @@ func (s *Server) commands(next ssh.Handler) ssh.Handler {
 			next(sess)
 			return
 		}
-		entry := s.entryOf(sess)
+		ts := tracked(sess)
+		if !ts.entry.onStop(func(reason string, hard bool) {
+			_, _ = fmt.Fprintf(ts.Stderr(), "\nkeyward: %s\n", reason)
+			ts.cancelInput()
+			if hard {
+				_ = ts.Exit(1)
+			}
+		}) {
+			s.refuse(sess, ts.entry.stopReason())
+			return
+		}
 		stop := drainWindowChanges(sess)
-		code := s.cfg.Command(sess, entry.operator, args)
+		code := s.cfg.Command(sess, ts.entry.operator, args)
 		stop()
-		s.log.Info("ssh command done", "operator", entry.operator,
+		if code == 0 && ts.inputCut() {
+			code = 1
+		}
+		s.log.Info("ssh command done", "operator", ts.entry.operator,
 			"remote", remoteHost(sess.RemoteAddr()), "status", code)
 		_ = sess.Exit(code)
 	}
@@ -156,49 +183,48 @@ func (s *Server) needTerminal(next ssh.Handler) ssh.Handler {
 }
 
 // newProgram builds the Bubble Tea program for a console session; nil
-// (no console) when the server is shutting down.
+// (no console) when the session was stopped before it started. Its input
+// comes through the trackedSession, so that keys count as activity for
+// the idle timeout.
 func (s *Server) newProgram(sess ssh.Session) *tea.Program {
-	entry := s.entryOf(sess)
-	if s.reg.isClosing() {
+	ts := tracked(sess)
+	if ts.entry.stopReason() != "" {
 		return nil
 	}
-	model := s.cfg.Console(sess, entry.operator)
+	model := s.cfg.Console(sess, ts.entry.operator)
 	if model == nil {
 		return nil
 	}
 	if c, ok := model.(interface{ Close() }); ok {
-		entry.closeFn = c.Close
+		ts.entry.closeFn = c.Close
 	}
-	opts := append(bubbletea.MakeOptions(sess),
+	p := tea.NewProgram(model, tea.WithInput(ts), tea.WithOutput(ts),
 		tea.WithAltScreen(), tea.WithoutSignalHandler())
-	p := tea.NewProgram(model, opts...)
-	if !s.reg.setProgram(entry, p) {
+	if !ts.entry.onStop(func(string, bool) { go p.Quit() }) {
 		return nil
 	}
+	ts.stopIdle = s.watchIdle(ts)
 	return p
 }
 
 // afterConsole runs when a console ends: it releases the model (if it has
-// a Close method) and, during shutdown, says why the console ended.
+// a Close method) and, when the server ended the console, says why, now
+// that the program has restored the client's screen.
 func (s *Server) afterConsole(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		if closeFn := s.entryOf(sess).closeFn; closeFn != nil {
+		ts := tracked(sess)
+		if ts.stopIdle != nil {
+			ts.stopIdle()
+		}
+		if closeFn := ts.entry.closeFn; closeFn != nil {
 			closeFn()
 		}
-		if s.reg.isClosing() {
-			s.refuse(sess, ShutdownMessage)
+		if reason := ts.entry.stopReason(); reason != "" {
+			s.refuse(sess, reason)
 			return
 		}
 		next(sess)
 	}
-}
-
-// entryOf returns the registry entry admit stored for sess.
-func (s *Server) entryOf(sess ssh.Session) *sessionEntry {
-	if v, ok := s.entries.Load(sess); ok {
-		return v.(*sessionEntry)
-	}
-	return &sessionEntry{}
 }
 
 // isCommandWord reports whether a looks like a sub-command name (lower

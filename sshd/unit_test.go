@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/ssh"
+	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
 	"keyward/sshd/sshdtest"
@@ -207,5 +208,45 @@ func TestParseAuthorizedKeysSkipsBadLines(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "line skipped"); n != 2 {
 		t.Errorf("%d skipped lines logged, want 2", n)
+	}
+}
+
+func TestColorProfileFromEnvironment(t *testing.T) {
+	tests := []struct {
+		env  []string
+		want termenv.Profile
+	}{
+		{nil, termenv.Ascii},
+		{[]string{"TERM=dumb"}, termenv.Ascii},
+		{[]string{"TERM=xterm"}, termenv.ANSI},
+		{[]string{"TERM=xterm-256color"}, termenv.ANSI256},
+		{[]string{"TERM=xterm-256color", "COLORTERM=truecolor"}, termenv.TrueColor},
+		{[]string{"TERM=xterm-256color", "NO_COLOR=1"}, termenv.Ascii},
+		{[]string{"TERM=xterm", "TERM=xterm-kitty"}, termenv.TrueColor}, // last wins
+	}
+	for _, tt := range tests {
+		if got := colorProfile(environ(tt.env)); got != tt.want {
+			t.Errorf("colorProfile(%q) = %v, want %v", tt.env, got, tt.want)
+		}
+	}
+}
+
+func TestDarkBackgroundHint(t *testing.T) {
+	tests := []struct {
+		colorfgbg string
+		want      bool
+	}{
+		{"", true},
+		{"15;0", true},
+		{"0;15", false},
+		{"0;7", false},
+		{"7;8", true},
+		{"15;default;0", true},
+		{"junk", true},
+	}
+	for _, tt := range tests {
+		if got := darkBackground(tt.colorfgbg); got != tt.want {
+			t.Errorf("darkBackground(%q) = %v, want %v", tt.colorfgbg, got, tt.want)
+		}
 	}
 }

@@ -32,7 +32,7 @@ func (db *DB) Charge(id uint64, amount model.Money) (model.Token, error) {
 		return db.Get(id)
 	}
 	var tok model.Token
-	err := db.change(func(tx *bolt.Tx) (bool, error) {
+	err := db.changeUsage(func(tx *bolt.Tx) (bool, error) {
 		var sealed []byte
 		var err error
 		if tok, sealed, err = db.loadToken(tx, id); err != nil {
@@ -64,16 +64,29 @@ type pendingCharge struct {
 // dropped; a negative amount refuses the whole batch. Like Charge, it
 // writes no audit event but notifies subscribers.
 func (db *DB) ChargeBatch(charges []Charge) error {
+	_, err := db.ChargeBatchDropped(charges)
+	return err
+}
+
+// ChargeBatchDropped is ChargeBatch that also returns the IDs of the
+// tokens whose charges were dropped because the token no longer exists
+// (each ID once, in the order first met). They are only meaningful when
+// err is nil.
+func (db *DB) ChargeBatchDropped(charges []Charge) ([]uint64, error) {
 	if err := checkAmounts(charges); err != nil {
-		return err
+		return nil, err
 	}
-	err := db.change(func(tx *bolt.Tx) (bool, error) {
-		return db.chargeBatchIn(tx, charges)
+	var gone []uint64
+	err := db.changeUsage(func(tx *bolt.Tx) (bool, error) {
+		var changed bool
+		var err error
+		changed, gone, err = db.chargeBatchIn(tx, charges)
+		return changed, err
 	})
 	if err != nil {
-		return fmt.Errorf("charge %d amounts: %w", len(charges), err)
+		return nil, fmt.Errorf("charge %d amounts: %w", len(charges), err)
 	}
-	return nil
+	return gone, nil
 }
 
 // checkAmounts refuses negative charges.
@@ -88,9 +101,11 @@ func checkAmounts(charges []Charge) error {
 }
 
 // chargeBatchIn is ChargeBatch's transaction. It reports whether any
-// token changed.
-func (db *DB) chargeBatchIn(tx *bolt.Tx, charges []Charge) (bool, error) {
+// token changed and which tokens no longer exist.
+func (db *DB) chargeBatchIn(tx *bolt.Tx, charges []Charge) (bool, []uint64, error) {
 	pending := make(map[uint64]*pendingCharge)
+	missing := make(map[uint64]bool)
+	var gone []uint64
 	now := db.now()
 	for _, c := range charges {
 		if c.Amount == 0 {
@@ -98,27 +113,35 @@ func (db *DB) chargeBatchIn(tx *bolt.Tx, charges []Charge) (bool, error) {
 		}
 		p, err := pendingFor(tx, pending, c.TokenID)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
-		if p == nil {
-			continue // deleted meanwhile
+		if p == nil { // deleted meanwhile
+			if !missing[c.TokenID] {
+				missing[c.TokenID] = true
+				gone = append(gone, c.TokenID)
+			}
+			continue
 		}
 		p.tok.Used = addMoney(p.tok.Used, c.Amount)
-		at := c.At
-		if at.IsZero() {
-			at = now
-		}
-		if err := addSpend(tx, c.TokenID, at, c.Amount); err != nil {
-			return false, err
+		if err := addSpend(tx, c.TokenID, chargeTime(c.At, now), c.Amount); err != nil {
+			return false, nil, err
 		}
 	}
 	for _, p := range pending {
 		p.tok.Version++
 		if err := db.putToken(tx, &p.tok, p.sealed); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	}
-	return len(pending) > 0, nil
+	return len(pending) > 0, gone, nil
+}
+
+// chargeTime is the time a charge counts at: its own, else now.
+func chargeTime(at, now time.Time) time.Time {
+	if at.IsZero() {
+		return now
+	}
+	return at
 }
 
 // pendingFor returns the batch's entry for token id, loading the token on

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -41,6 +42,7 @@ type DB struct {
 	checkValue []byte
 	warnings   []string
 	hub        *hub
+	gen        atomic.Uint64 // see Generation
 }
 
 var _ Store = (*DB)(nil)
@@ -193,6 +195,11 @@ func modeWarning(path string, want fs.FileMode) []string {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil
+	}
+	if st.IsDir() && st.Mode()&fs.ModeSticky != 0 {
+		return []string{fmt.Sprintf("%s is a shared directory (like /tmp); "+
+			"keep the database and its master key in a private directory, "+
+			"such as the default one", path)}
 	}
 	if extra := st.Mode().Perm() &^ want; extra != 0 {
 		return []string{fmt.Sprintf("%s has mode %04o, more open than %04o; "+

@@ -126,8 +126,8 @@ func (db *DB) prepareIn(tx *bolt.Tx) error {
 // wrongKey is the error when the master key does not unlock the database.
 func (db *DB) wrongKey() error {
 	return fmt.Errorf("%w: %s does not unlock %s (wrong key file?); "+
-		"restore the key file that belongs to this database",
-		ErrMasterKey, db.keyPath, db.path)
+		"restore the key file that belongs to this database, or point %s at it",
+		ErrMasterKey, db.keyPath, db.path, EnvMasterKey)
 }
 
 // prepareError names the path in an error from prepare, unless the error

@@ -72,6 +72,9 @@ type Store interface {
 	// ChargeBatch applies many charges in one transaction. Charges for
 	// tokens deleted meanwhile are dropped.
 	ChargeBatch(charges []Charge) error
+	// ChargeBatchDropped is ChargeBatch that also returns the IDs of the
+	// tokens whose charges were dropped because they no longer exist.
+	ChargeBatchDropped(charges []Charge) (dropped []uint64, err error)
 	// DailySpend returns a token's spend for the last days UTC days,
 	// oldest first, today last.
 	DailySpend(id uint64, days int, now time.Time) ([]model.DaySpend, error)
@@ -94,6 +97,11 @@ type Store interface {
 	// committed change. Signals coalesce: a slow reader sees one signal
 	// for several changes. cancel stops and closes the channel.
 	Subscribe() (ch <-chan struct{}, cancel func())
+	// Generation counts the committed changes to tokens and the catalog,
+	// charges excepted, made through this store. It is raised before the
+	// writing method returns, so a cache comparing it with the generation
+	// it last read notices any change made in this process at once.
+	Generation() uint64
 
 	// Backup writes a consistent copy of the database, taken in one read
 	// transaction, and returns its size.

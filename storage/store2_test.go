@@ -603,3 +603,17 @@ func drain(ch <-chan struct{}) {
 		}
 	}
 }
+
+// TestSharedDirectoryWarning: a database in a sticky, world-writable
+// directory such as /tmp is warned about without advice to chmod it.
+func TestSharedDirectoryWarning(t *testing.T) {
+	path := testPath(t)
+	db := openAt(t, path)
+	mustDo(t, db.Close())
+	mustDo(t, os.Chmod(filepath.Dir(path), 0o777|os.ModeSticky))
+	db = openAt(t, path)
+	w := strings.Join(db.Warnings(), "\n")
+	if !strings.Contains(w, "shared directory") || strings.Contains(w, "chmod 700") {
+		t.Errorf("warnings %q should call the directory shared, not suggest chmod", w)
+	}
+}

@@ -23,12 +23,27 @@ func (db *DB) update(fn func(tx *bolt.Tx) error) error {
 }
 
 // change runs fn in a write transaction and, when fn reports that it
-// changed something and the transaction committed, signals subscribers.
+// changed something and the transaction committed, bumps the generation
+// (before the commit returns) and signals subscribers.
 func (db *DB) change(fn func(tx *bolt.Tx) (bool, error)) error {
+	return db.commitChange(fn, true)
+}
+
+// changeUsage is change for charges: subscribers are signalled, but the
+// generation, which counts changes to configuration, is left alone.
+func (db *DB) changeUsage(fn func(tx *bolt.Tx) (bool, error)) error {
+	return db.commitChange(fn, false)
+}
+
+// commitChange is change, bumping the generation when bump is true.
+func (db *DB) commitChange(fn func(tx *bolt.Tx) (bool, error), bump bool) error {
 	changed := false
 	err := db.update(func(tx *bolt.Tx) error {
 		var err error
 		changed, err = fn(tx)
+		if err == nil && changed && bump {
+			tx.OnCommit(func() { db.gen.Add(1) })
+		}
 		return err
 	})
 	if err == nil && changed {
@@ -36,6 +51,12 @@ func (db *DB) change(fn func(tx *bolt.Tx) (bool, error)) error {
 	}
 	return err
 }
+
+// Generation counts the committed changes to tokens and the catalog
+// (charges excepted) since the store was opened. It is bumped before the
+// writing call returns, so a cache that compares it with the generation
+// it last read sees a change made by any caller in this process at once.
+func (db *DB) Generation() uint64 { return db.gen.Load() }
 
 // txErr names a closed store with ErrClosed, and names the database in
 // an ErrCorrupt from a damaged record (a token, price or audit event),

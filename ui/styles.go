@@ -4,6 +4,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // styles holds every style the console draws with. It is built from one
@@ -27,7 +28,12 @@ type styles struct {
 	Key       lipgloss.Style
 	Bar       lipgloss.Style
 	Plain     lipgloss.Style
+	Cursor    lipgloss.Style
 	Help      help.Styles
+	// ascii is set when the renderer draws no colour and no attributes
+	// (NO_COLOR, TERM=dumb): reverse video then shows nothing, so the text
+	// cursor is drawn as a character instead.
+	ascii bool
 }
 
 // newStyles builds the console's styles from r.
@@ -54,6 +60,8 @@ func newStyles(r *lipgloss.Renderer) styles {
 		Key:       r.NewStyle().Foreground(accent),
 		Bar:       r.NewStyle().Foreground(accent),
 		Plain:     r.NewStyle(),
+		Cursor:    r.NewStyle().Reverse(true),
+		ascii:     r.ColorProfile() == termenv.Ascii,
 	}
 	s.Help = help.Styles{
 		Ellipsis:       r.NewStyle().Foreground(dim),

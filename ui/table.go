@@ -179,15 +179,6 @@ func joinCols(cols []string, widths []int, gap int) string {
 	return b.String()
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // keyText is the key as the table shows it: masked unless revealed.
 func (m *Model) keyText(t model.Token) string {
 	if m.revealed(t) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,24 +13,43 @@ import (
 )
 
 // Terminal is a client session with a PTY. It records what the server
-// draws and answers background-colour and device-attribute queries the
-// way a terminal emulator does.
+// draws (stdout and stderr together, as a terminal shows them) and, unless
+// opened Silent, answers background-colour and device-attribute queries
+// the way a terminal emulator does.
 type Terminal struct {
 	Session *gossh.Session
 	stdin   io.WriteCloser
 	screen  *Buffer
 	done    chan error
+	silent  bool
+	queried atomic.Bool
+}
+
+// TerminalOptions says how OpenTerminalWith opens a session.
+type TerminalOptions struct {
+	Width, Height int
+	Term          string            // TERM of the PTY; default xterm-256color
+	Command       string            // run this instead of the console
+	Env           map[string]string // sent before the session starts
+	Silent        bool              // never answer terminal queries
 }
 
 // OpenTerminal requests a w x h PTY on c and starts the console.
 func OpenTerminal(t testing.TB, c *gossh.Client, w, h int) *Terminal {
+	t.Helper()
+	return OpenTerminalWith(t, c, TerminalOptions{Width: w, Height: h})
+}
+
+// OpenTerminalWith opens a session with a PTY as opts says.
+func OpenTerminalWith(t testing.TB, c *gossh.Client, opts TerminalOptions) *Terminal {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatalf("new session: %v", err)
 	}
 	t.Cleanup(func() { _ = sess.Close() })
-	term := &Terminal{Session: sess, screen: &Buffer{}, done: make(chan error, 1)}
+	term := &Terminal{Session: sess, screen: &Buffer{}, done: make(chan error, 1),
+		silent: opts.Silent}
 	if term.stdin, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
@@ -38,11 +58,25 @@ func OpenTerminal(t testing.TB, c *gossh.Client, w, h int) *Terminal {
 		t.Fatal(err)
 	}
 	sess.Stderr = term.screen
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+	for k, v := range opts.Env {
+		if err := sess.Setenv(k, v); err != nil {
+			t.Fatalf("setenv %s: %v", k, err)
+		}
+	}
+	if opts.Term == "" {
+		opts.Term = "xterm-256color"
+	}
+	err = sess.RequestPty(opts.Term, opts.Height, opts.Width, gossh.TerminalModes{})
+	if err != nil {
 		t.Fatalf("request pty: %v", err)
 	}
-	if err := sess.Shell(); err != nil {
-		t.Fatalf("shell: %v", err)
+	if opts.Command != "" {
+		err = sess.Start(opts.Command)
+	} else {
+		err = sess.Shell()
+	}
+	if err != nil {
+		t.Fatalf("start: %v", err)
 	}
 	go term.read(out)
 	go func() { term.done <- sess.Wait() }()
@@ -57,14 +91,36 @@ func (term *Terminal) read(out io.Reader) {
 		chunk := string(buf[:n])
 		_, _ = term.screen.Write(buf[:n])
 		if strings.Contains(chunk, "\x1b]11;?") {
-			_, _ = io.WriteString(term.stdin, "\x1b]11;rgb:0000/0000/0000\x07")
+			term.queried.Store(true)
+			if !term.silent {
+				_, _ = io.WriteString(term.stdin, "\x1b]11;rgb:0000/0000/0000\x07")
+			}
 		}
 		if strings.Contains(chunk, "\x1b[c") {
-			_, _ = io.WriteString(term.stdin, "\x1b[?62;22c")
+			term.queried.Store(true)
+			if !term.silent {
+				_, _ = io.WriteString(term.stdin, "\x1b[?62;22c")
+			}
 		}
 		if err != nil {
 			return
 		}
+	}
+}
+
+// Queried reports whether the server sent a terminal query (background
+// colour or device attributes).
+func (term *Terminal) Queried() bool { return term.queried.Load() }
+
+// Ended reports whether the session has ended, without waiting; a true
+// result keeps the exit status for Wait.
+func (term *Terminal) Ended() bool {
+	select {
+	case err := <-term.done:
+		term.done <- err
+		return true
+	default:
+		return false
 	}
 }
 
