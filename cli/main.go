@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/charmbracelet/x/term"
 
 	"keyward/serve"
+	"keyward/storage"
 	"keyward/ui"
 )
 
@@ -41,6 +45,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if g.version {
 		return finishOutput(stderr, writeString(stdout, versionText()+"\n"))
 	}
+	if err := checkLogPath(g); err != nil {
+		return finish(stdout, stderr, err)
+	}
 	logger, closeLog, err := openLog(g.logPath)
 	if err != nil {
 		return finish(stdout, stderr, err)
@@ -54,10 +61,22 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	p := program{g: g, log: logger, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(rest) == 0 {
+		// Checked before anything opens or draws: without a terminal the
+		// console would fail half-way into the alternate screen, or run
+		// where nobody sees it.
+		if !isTerminal(stdin) || !isTerminal(stdout) {
+			printError(stderr, errNoTerminal)
+			return exitFail
+		}
 		return finish(stdout, stderr, p.console())
 	}
 	return p.command(rest)
 }
+
+// errNoTerminal is the one sentence for a console started without a
+// terminal on its input or output.
+const errNoTerminal = "the console needs a terminal; for scripts use " +
+	"`keyward tokens list` (see keyward help)"
 
 // parseGlobals reads the flags before the command; parsing stops at the
 // first argument that is not a flag.
@@ -80,7 +99,109 @@ func parseGlobals(args []string) (globals, []string, error) {
 		return g, nil, usagef([]string{"keyward"}, "%s", flagMessage(err))
 	}
 	g.baseURL = firstSet(g.baseURLFlag, os.Getenv(EnvBaseURL), defaultBaseURL)
+	if err := checkBaseURL(g); err != nil {
+		return g, nil, &usageError{msg: err.Error(), value: true}
+	}
 	return g, fs.Args(), nil
+}
+
+// checkBaseURL refuses a gateway base URL that clients could not use:
+// it must be http or https with a host, and hold no spaces, quotes or
+// control characters, since the set-up panel pastes it into JSON and
+// shell lines.
+func checkBaseURL(g globals) error {
+	from := "--base-url"
+	if g.baseURLFlag == "" {
+		from = EnvBaseURL
+	}
+	raw := g.baseURL
+	if i := strings.IndexFunc(raw, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`"'\`+"`", r)
+	}); i >= 0 {
+		return fmt.Errorf("%s %q contains %q; give a URL such as %s without spaces, "+
+			"quotes or control characters", from, raw, []rune(raw[i:])[0], defaultBaseURL)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s %q is not a URL (%v); give one such as %s", from, raw,
+			unwrapURLError(err), defaultBaseURL)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%s %q must start with http:// or https://, such as %s",
+			from, raw, defaultBaseURL)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%s %q has no host; give one such as %s", from, raw,
+			defaultBaseURL)
+	case u.User != nil:
+		return fmt.Errorf("%s %q holds a user name or password; give the address "+
+			"only, such as %s", from, raw, defaultBaseURL)
+	}
+	return nil
+}
+
+// unwrapURLError is the reason inside a *url.Error, without the quoted
+// input it repeats.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// checkLogPath refuses a --log file that is the database, its master
+// key or the serve-info file: log lines appended there would corrupt
+// them. Paths are compared after resolving symbolic links, and existing
+// files by identity, so a link or a hard link is caught too.
+func checkLogPath(g globals) error {
+	if g.logPath == "" {
+		return nil
+	}
+	db := g.db
+	if db == "" {
+		var err error
+		if db, err = storage.DefaultPath(); err != nil {
+			return nil // no database to protect; opening it reports this
+		}
+	}
+	db = absPath(db)
+	for _, f := range []struct{ path, what string }{
+		{db, "the database"},
+		{storage.MasterKeyPath(db), "the database's master key file"},
+		{storage.ServeInfoPath(db), "the serve-info file of the database"},
+	} {
+		if samePath(g.logPath, f.path) {
+			return usagef([]string{"keyward"}, "--log %s is %s; log lines written "+
+				"there would corrupt it, so give another file", g.logPath, f.what)
+		}
+	}
+	return nil
+}
+
+// absPath is path made absolute, with symbolic links resolved as far as
+// the file or its directory exists.
+func absPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
+}
+
+// samePath reports whether a and b name the same file.
+func samePath(a, b string) bool {
+	if absPath(a) == absPath(b) {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // checkGlobals refuses a global flag given an empty value, which would
@@ -181,7 +302,7 @@ func (p program) console() error {
 	defer closeStore(st, p.stderr)
 	return ui.Run(ui.Config{
 		Store: st, Actor: localActor(), BaseURL: p.g.baseURL,
-		Output: p.stdout, SystemClipboard: true, Logger: p.log,
+		Input: p.stdin, Output: p.stdout, SystemClipboard: true, Logger: p.log,
 	})
 }
 

@@ -96,7 +96,8 @@ func TestMainLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = holder.Close() }()
-	for _, args := range [][]string{{"tokens", "list"}, {}} {
+	// the console (no command) needs a terminal: see console_test.go
+	for _, args := range [][]string{{"tokens", "list"}} {
 		r := runMain(t, append([]string{"--db", path}, args...)...)
 		expect(t, r, exitFail, "keyward: the database "+path+" is in use by another "+
 			"Keyward process; close that console, server or script and try again.\n")
@@ -129,7 +130,8 @@ func TestMainServeRunning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, args := range [][]string{{"tokens", "list"}, {}} {
+		// the console (no command) needs a terminal: see console_test.go
+		for _, args := range [][]string{{"tokens", "list"}} {
 			r := runMain(t, append([]string{"--db", path}, args...)...)
 			expect(t, r, exitFail, tc.want)
 		}

@@ -47,6 +47,10 @@ type fakeUpstream struct {
 	mu   sync.Mutex
 	seen []seenRequest
 	hold chan struct{}
+	// answer, when set, answers instead of the usual handlers if it
+	// returns true (it gets the body already read). Set it before the
+	// first request.
+	answer func(w http.ResponseWriter, r *http.Request, body []byte) bool
 }
 
 func newFakeUpstream(t testing.TB) *fakeUpstream {
@@ -78,6 +82,9 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.seen = append(f.seen, seenRequest{r.Method, r.URL.Path, r.Header.Clone(), body})
 	f.mu.Unlock()
+	if f.answer != nil && f.answer(w, r, body) {
+		return
+	}
 	var req struct {
 		Model         string `json:"model"`
 		Stream        bool   `json:"stream"`
@@ -274,6 +281,9 @@ type env struct {
 	gw    *Gateway
 	srv   *httptest.Server
 	logs  *syncBuffer
+	// active counts the gateway's handlers still running: a client can
+	// have its whole answer before the handler has queued the charge.
+	active inFlight
 	// closed is set when the test closed the gateway itself and checks
 	// Close's result on its own.
 	closed bool
@@ -312,7 +322,7 @@ func newEnv(t *testing.T, edit ...func(*Config)) *env {
 		t.Fatalf("new gateway: %v", err)
 	}
 	e.gw = gw
-	e.srv = httptest.NewServer(gw.Handler())
+	e.srv = httptest.NewServer(e.active.wrap(gw.Handler()))
 	t.Cleanup(func() {
 		e.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -373,13 +383,65 @@ func (e *env) send(req *http.Request) (*http.Response, []byte) {
 	return resp, body
 }
 
-// settle waits until queued charges are committed.
+// settle waits until every running handler has returned and the
+// charges they queued are committed.
 func (e *env) settle() {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if err := e.active.wait(ctx); err != nil {
+		e.t.Fatalf("wait for the handlers: %v", err)
+	}
 	if err := e.gw.charges.waitSettled(ctx); err != nil {
 		e.t.Fatalf("wait for charges: %v", err)
+	}
+}
+
+// inFlight counts running handlers.
+type inFlight struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed and replaced when n drops to zero
+}
+
+// wrap counts h's running calls.
+func (f *inFlight) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.n++
+		f.mu.Unlock()
+		defer f.done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (f *inFlight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n--
+	if f.n == 0 && f.idle != nil {
+		close(f.idle)
+		f.idle = nil
+	}
+}
+
+// wait waits until no handler runs.
+func (f *inFlight) wait(ctx context.Context) error {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return nil
+	}
+	if f.idle == nil {
+		f.idle = make(chan struct{})
+	}
+	idle := f.idle
+	f.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

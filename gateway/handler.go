@@ -95,7 +95,10 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if aerr.code == CodeQuota && r.URL.Query().Get("quota_status") == "403" {
+	switch {
+	case aerr.code == CodeQuota && r.URL.Query().Get("quota_status") == "403",
+		aerr.status == http.StatusBadRequest: // a model name too long
+		// Proxies' auth hooks pass 401 and 403 on, and fail on others.
 		aerr.status = http.StatusForbidden
 	}
 	w.Header().Set("X-Keyward-Error", aerr.code)

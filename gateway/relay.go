@@ -135,23 +135,24 @@ func usageFromTail(tail []byte) (model.Usage, bool) {
 // with an unescaped opening quote, followed by a colon, is a member name
 // and not text the model wrote.
 func usageFromPart(part []byte, last bool) (model.Usage, bool) {
-	const name = `"usage"`
-	for rest := part; ; {
-		i := bytes.Index(rest, []byte(name))
+	name := []byte(`"usage"`)
+	lo, hi := 0, len(part) // the window still to search
+	for {
+		i := bytes.Index(part[lo:hi], name)
 		if last {
-			i = bytes.LastIndex(rest, []byte(name))
+			i = bytes.LastIndex(part[lo:hi], name)
 		}
 		if i < 0 {
 			return model.Usage{}, false
 		}
-		at := i + len(part) - len(rest)
+		at := lo + i
 		if u, ok := usageAt(part, at, at+len(name)); ok {
 			return u, true
 		}
 		if last {
-			rest = rest[:i]
+			hi = at
 		} else {
-			rest = rest[i+len(name):]
+			lo = at + len(name)
 		}
 	}
 }

@@ -1,10 +1,6 @@
 package gateway
 
-import (
-	"encoding/json"
-
-	"keyward/model"
-)
+import "keyward/model"
 
 // usageJSON is the usage object of every metered route: chat and
 // completions (prompt_/completion_tokens), responses (input_/output_
@@ -47,13 +43,4 @@ func (u *usageJSON) usage() model.Usage {
 // an upstream answer is trusted.
 type topUsage struct {
 	Usage *usageJSON `json:"usage"`
-}
-
-// usageFromJSON reads the top-level usage of a JSON response.
-func usageFromJSON(body []byte) (model.Usage, bool) {
-	var top topUsage
-	if json.Unmarshal(body, &top) != nil || top.Usage == nil {
-		return model.Usage{}, false
-	}
-	return top.Usage.usage(), true
 }

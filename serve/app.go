@@ -19,12 +19,9 @@ import (
 	"keyward/storage"
 )
 
-// How long shutdown waits: SSH sessions (a command may be mid-way) and
-// the gateway's in-flight requests and charge flush.
-const (
-	sshShutdownTimeout  = 10 * time.Second
-	httpShutdownTimeout = 30 * time.Second
-)
+// sshShutdownTimeout is how long shutdown waits for SSH sessions (a
+// command may be mid-way). The gateway's wait is --drain-timeout.
+const sshShutdownTimeout = 10 * time.Second
 
 // app is one run of serve: what it opened, so stop can close it all.
 type app struct {
@@ -322,7 +319,7 @@ func (a *app) stopSSH() error {
 
 // stopGateway finishes in-flight requests, then flushes the charges.
 func (a *app) stopGateway() error {
-	ctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.drainTimeout)
 	defer cancel()
 	var errs []error
 	switch {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"keyward/sshd"
@@ -16,6 +17,8 @@ import (
 const (
 	DefaultSSHAddr  = "127.0.0.1:23234"
 	DefaultHTTPAddr = "127.0.0.1:8080"
+	// DefaultDrainTimeout lets a long streamed answer finish at shutdown.
+	DefaultDrainTimeout = 2 * time.Minute
 )
 
 // errUsage marks an error in the arguments (exit status 2).
@@ -35,6 +38,7 @@ type options struct {
 	maxSessions    int
 	logPath        string
 	baseURL        string
+	drainTimeout   time.Duration
 }
 
 // usageText is printed for --help and after a usage error.
@@ -58,10 +62,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	var unpriced string
 	fs := flag.NewFlagSet("keyward serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		_, _ = io.WriteString(stderr, usageText)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { writeUsage(stderr, fs) }
 	defineFlags(fs, &o, &unpriced)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -100,6 +101,25 @@ func defineFlags(fs *flag.FlagSet, o *options, unpriced *string) {
 	fs.StringVar(&o.logPath, "log", "", "log `FILE` (default: standard error)")
 	fs.StringVar(&o.baseURL, "base-url", "", "gateway `URL` shown in the console's "+
 		"set-up panel (default: from --http)")
+	fs.DurationVar(&o.drainTimeout, "drain-timeout", DefaultDrainTimeout,
+		"on SIGINT/SIGTERM, how long in-flight gateway requests (long streams) "+
+			"may take to finish")
+}
+
+// writeUsage prints serve's help with GNU-style "--flag" names, as the
+// other commands' help does.
+func writeUsage(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	b.WriteString(usageText)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(&b, "  --%s %s\n      %s", f.Name, name, usage)
+		if f.DefValue != "" && f.DefValue != "0" {
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		b.WriteString("\n")
+	})
+	_, _ = io.WriteString(w, b.String())
 }
 
 // flagSet reports whether name was given on the command line.
@@ -124,9 +144,9 @@ func (o *options) check(httpGiven bool) error {
 		return fmt.Errorf("%w: nothing to serve: --ssh is off and there is no gateway "+
 			"(give --upstream URL)", errUsage)
 	}
-	if o.idleTimeout < 0 || o.maxSessions < 1 {
-		return fmt.Errorf("%w: --idle-timeout must be 0 or more and --max-sessions "+
-			"at least 1", errUsage)
+	if o.idleTimeout < 0 || o.maxSessions < 1 || o.drainTimeout <= 0 {
+		return fmt.Errorf("%w: --idle-timeout must be 0 or more, --drain-timeout "+
+			"more than 0 and --max-sessions at least 1", errUsage)
 	}
 	return o.readUpstreamKey()
 }
@@ -147,12 +167,17 @@ func (o *options) readUpstreamKey() error {
 	return nil
 }
 
-// checkUpstream insists on an absolute http(s) URL.
+// checkUpstream insists on an absolute http(s) URL. Its messages never
+// repeat what stands before an "@", which may be a password.
 func checkUpstream(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		shown := raw
+		if at := strings.LastIndex(raw, "@"); at >= 0 {
+			shown = "…" + raw[at:]
+		}
 		return fmt.Errorf("%w: --upstream %q is not an http:// or https:// URL "+
-			"such as http://127.0.0.1:8000/v1", errUsage, raw)
+			"such as http://127.0.0.1:8000/v1", errUsage, shown)
 	}
 	if u.User != nil {
 		return fmt.Errorf("%w: --upstream must not hold credentials; "+

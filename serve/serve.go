@@ -107,7 +107,9 @@ func run(opts options, exec ExecFunc, signals <-chan os.Signal, stdout, stderr i
 	return code
 }
 
-// openLog opens --log for appending (0600), else logs to stderr.
+// openLog opens --log for appending (0600) and writes JSON lines there,
+// for tools such as jq; without --log it writes readable key=value lines
+// to stderr (a terminal or the journal).
 func openLog(path string, stderr io.Writer) (*slog.Logger, func(), error) {
 	if path == "" {
 		return slog.New(slog.NewTextHandler(stderr, nil)), func() {}, nil
@@ -116,5 +118,5 @@ func openLog(path string, stderr io.Writer) (*slog.Logger, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open the log file: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(f, nil)), func() { _ = f.Close() }, nil
+	return slog.New(slog.NewJSONHandler(f, nil)), func() { _ = f.Close() }, nil
 }

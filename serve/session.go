@@ -59,7 +59,11 @@ func (a *app) announce() {
 	if a.httpLn != nil {
 		_, _ = fmt.Fprintf(w, "gateway on %s, forwarding to %s\n", a.baseURL, a.opts.upstream)
 	}
-	_, _ = fmt.Fprintln(w, "Ctrl+C or SIGTERM stops; SIGHUP re-reads authorized_keys.")
+	if a.sshLn != nil {
+		_, _ = fmt.Fprintln(w, "Ctrl+C or SIGTERM stops; SIGHUP re-reads authorized_keys.")
+		return
+	}
+	_, _ = fmt.Fprintln(w, "Ctrl+C or SIGTERM stops.")
 }
 
 // announceSSH prints the SSH address, the host key's fingerprint (for

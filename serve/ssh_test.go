@@ -50,7 +50,7 @@ func TestServeRejectsUnknownKey(t *testing.T) {
 		t.Errorf("error %q does not say authentication failed", err)
 	}
 	fp := gossh.FingerprintSHA256(mallory.Signer.PublicKey())
-	s.waitLog(t, "rejected_keys="+fp)
+	s.waitLog(t, `"rejected_keys":"`+fp)
 }
 
 // TestServeRejectsPassword sends a password although serve offers only
@@ -81,7 +81,7 @@ func TestServeRejectsPassword(t *testing.T) {
 			t.Errorf("serve offered %v, want [publickey]", methods)
 		}
 	}
-	logs := s.waitLog(t, "methods=password")
+	logs := s.waitLog(t, `"methods":"password"`)
 	if strings.Contains(logs, "hunter2") {
 		t.Error("serve's log holds the password")
 	}

@@ -81,8 +81,8 @@ type authorizedKeys struct {
 	log  *slog.Logger
 	// changed runs (without the lock held) after a new version of the
 	// file was read, so that the server can end the sessions of keys that
-	// are gone.
-	changed func()
+	// are gone; explicit is true for Reload, false for a noticed edit.
+	changed func(explicit bool)
 
 	mu    sync.Mutex
 	stamp fileStamp // the version last looked at, usable or not
@@ -147,7 +147,7 @@ func checkNotWritable(path, what string, mode os.FileMode) error {
 // file others may write leaves the keys read before. Errors are logged.
 func (a *authorizedKeys) reload() error {
 	changed, kept, err := a.read()
-	a.after(changed, kept, err)
+	a.after(changed, kept, err, true)
 	return err
 }
 
@@ -177,12 +177,12 @@ func (a *authorizedKeys) refresh() {
 	if missingAgain {
 		err = nil
 	}
-	a.after(changed, kept, err)
+	a.after(changed, kept, err, false)
 }
 
 // after logs a failed read and runs the changed hook after a new key list
 // came into force.
-func (a *authorizedKeys) after(changed, kept bool, err error) {
+func (a *authorizedKeys) after(changed, kept bool, err error, explicit bool) {
 	switch {
 	case err != nil && kept:
 		a.log.Error("authorized keys not reloaded; the keys read before stay in force",
@@ -192,7 +192,7 @@ func (a *authorizedKeys) after(changed, kept bool, err error) {
 			"path", a.path, "err", err)
 	}
 	if changed && a.changed != nil {
-		a.changed()
+		a.changed(explicit)
 	}
 }
 

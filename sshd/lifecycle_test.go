@@ -172,3 +172,29 @@ func TestRemovedKeyEndsSessions(t *testing.T) {
 		})
 	}
 }
+
+// TestHalfWrittenKeysFileEndsNoSession: an edit caught between truncation
+// and write (the file briefly empty) ends nobody's session, since the
+// file is looked at again once it has settled.
+func TestHalfWrittenKeysFileEndsNoSession(t *testing.T) {
+	alice := newTestKey(t, "alice")
+	env := startServer(t, func(c *Config) {
+		c.KeysPoll, c.KeysSettle = -1, time.Second
+	}, alice)
+	term := sshdtest.OpenTerminal(t, env.mustDial(t, alice), 80, 24)
+	term.WaitFor(t, "operator=alice")
+	sshdtest.WriteAuthorizedKeys(t, env.keyFile) // truncated: no key
+	env.srv.keys.refresh()
+	if env.srv.AuthorizedKeys() != 0 {
+		t.Fatal("the emptied file was not read")
+	}
+	sshdtest.WriteAuthorizedKeys(t, env.keyFile, alice) // the write lands
+	sshdtest.WaitUntil(t, "the settled file to be checked", func() bool {
+		return strings.Contains(env.logs.String(), "authorized keys settled")
+	})
+	term.Send(t, "k")
+	term.WaitFor(t, "typed=k")
+	if term.Ended() || strings.Contains(term.Text(), RemovedMessage) {
+		t.Error("alice's console was closed over a half-written file")
+	}
+}

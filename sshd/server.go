@@ -38,6 +38,8 @@ const (
 	// DefaultKeysPoll is how often the authorized_keys file is checked
 	// for changes between logins.
 	DefaultKeysPoll = 2 * time.Second
+	// DefaultKeysSettle is the default for Config.KeysSettle.
+	DefaultKeysSettle = 500 * time.Millisecond
 	// maxAuthTries is how many keys or methods a client may try on one
 	// connection.
 	maxAuthTries = 6
@@ -82,6 +84,12 @@ type Config struct {
 	// changes besides at each login; 0 means DefaultKeysPoll, negative
 	// never (then only logins and Reload notice edits).
 	KeysPoll time.Duration
+	// KeysSettle is how long an edit of authorized_keys noticed by the
+	// poll or a login must last before the sessions of keys missing from
+	// it are ended (an editor that truncates the file and then writes it
+	// can be caught in between); 0 means DefaultKeysSettle. After Reload
+	// they end at once.
+	KeysSettle time.Duration
 	// Logger receives connection and session logs; nil discards them.
 	Logger *slog.Logger
 	// Console and Command serve sessions; both are required.
@@ -124,7 +132,7 @@ func New(cfg Config) (*Server, error) {
 	if s.keys, err = loadAuthorizedKeys(cfg.AuthorizedKeysPath, s.log); err != nil {
 		return nil, err
 	}
-	s.keys.changed = s.dropRemovedKeys
+	s.keys.changed = s.keysChanged
 	signer, created, err := LoadOrCreateHostKey(cfg.HostKeyPath)
 	if err != nil {
 		return nil, err
@@ -180,6 +188,9 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	if cfg.KeysPoll == 0 {
 		cfg.KeysPoll = DefaultKeysPoll
+	}
+	if cfg.KeysSettle <= 0 {
+		cfg.KeysSettle = DefaultKeysSettle
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -240,6 +251,21 @@ func (s *Server) pollKeys() {
 			s.keys.refresh()
 		}
 	}
+}
+
+// keysChanged runs after a new version of authorized_keys came into
+// force. After Reload (SIGHUP) the sessions of removed keys end at once;
+// after a noticed edit, once the file has settled.
+func (s *Server) keysChanged(explicit bool) {
+	if explicit {
+		s.dropRemovedKeys()
+		return
+	}
+	time.AfterFunc(s.cfg.KeysSettle, func() {
+		s.keys.refresh()
+		s.log.Debug("authorized keys settled", "keys", s.keys.count())
+		s.dropRemovedKeys()
+	})
 }
 
 // dropRemovedKeys ends every open session whose key is no longer in the

@@ -17,13 +17,19 @@ func TestGeneration(t *testing.T) {
 		do     func() error
 		raises bool
 	}{
-		{"disable", func() error { _, err := db.SetEnabled("t", tok.ID, false); return err }, true},
+		{"disable", func() error {
+			_, err := db.SetEnabled("t", tok.ID, false)
+			return err
+		}, true},
 		{"price", func() error { return db.SetPrice("t", "m", &model.Price{Input: 1}) }, true},
 		{"charge", func() error { _, err := db.Charge(tok.ID, 5); return err }, false},
 		{"charge batch", func() error {
 			return db.ChargeBatch([]Charge{{TokenID: tok.ID, Amount: 5}})
 		}, false},
-		{"create", func() error { _, err := db.Create("t", model.Spec{Name: "b"}); return err }, true},
+		{"create", func() error {
+			_, err := db.Create("t", model.Spec{Name: "b"})
+			return err
+		}, true},
 		{"delete", func() error { return db.Delete("t", tok.ID) }, true},
 		{"read", func() error { _, err := db.List(); return err }, false},
 	}

@@ -48,7 +48,7 @@ func loadedModel(b *testing.B, st storage.Store, w, h int) *Model {
 	m := New(testConfig(st, nil))
 	m.Close()
 	m.sub = nil
-	m.Update(loadTokensCmd(st, "")())
+	m.Update(loadTokensCmd(st, "", 1)())
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m
 }
@@ -111,7 +111,7 @@ func BenchmarkStartupRealStore100k(b *testing.B) {
 func benchStartup(b *testing.B, st storage.Store) {
 	for b.Loop() {
 		m := New(testConfig(st, nil))
-		m.Update(loadTokensCmd(st, "")())
+		m.Update(loadTokensCmd(st, "", 1)())
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 		if v := m.View(); len(v) == 0 {
 			b.Fatal("empty first frame")

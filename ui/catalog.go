@@ -25,9 +25,8 @@ const addLimit = 1024
 
 func (m *Model) openCatalog() tea.Cmd {
 	m.reveal = 0
-	m.state = screenCatalog
+	m.open(screenCatalog)
 	m.cat.err = ""
-	m.setStatus("")
 	return loadCatalogCmd(m.cfg.Store)
 }
 
@@ -50,8 +49,9 @@ func (m *Model) onCatalogChanged(msg catalogChangedMsg) tea.Cmd {
 	if msg.err != nil {
 		m.setError(msg.err)
 	} else {
-		m.setStatus(msg.done)
-		m.cfg.Logger.Info("catalog changed", "what", msg.done, "actor", m.cfg.Actor)
+		m.setNamed(msg.before, msg.name, msg.after)
+		m.cfg.Logger.Info("catalog changed", "what", msg.before+msg.name+msg.after,
+			"actor", m.cfg.Actor)
 	}
 	return loadCatalogCmd(m.cfg.Store)
 }
@@ -77,7 +77,8 @@ func (m *Model) updateCatalog(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Add):
 		return m.startCatalogAdd()
 	case key.Matches(km, k.Remove):
-		m.cat.target, m.state = cm.Name, screenCatalogRemove
+		m.cat.target = cm.Name
+		m.open(screenCatalogRemove)
 	case key.Matches(km, k.Price):
 		return m.openPrice(cm)
 	case key.Matches(km, k.ClearPrice):
@@ -125,9 +126,8 @@ func (m *Model) syncCatalogKeys() {
 func (m *Model) startCatalogAdd() tea.Cmd {
 	m.cat.add = newInput(m.st, "model names, separated by spaces", addLimit)
 	m.cat.add.Prompt = "Add: "
-	m.cat.add.Width = max(8, m.width-10)
 	m.cat.err = ""
-	m.state = screenCatalogAdd
+	m.open(screenCatalogAdd)
 	return m.cat.add.Focus()
 }
 
@@ -145,7 +145,7 @@ func (m *Model) updateCatalogAdd(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Cancel):
 		m.state = screenCatalog
 		return nil
-	case key.Matches(km, k.Save):
+	case key.Matches(km, k.Enter), key.Matches(km, k.Save):
 		return m.addCatalogNames()
 	}
 	var cmd tea.Cmd
@@ -183,40 +183,62 @@ func (m *Model) updateCatalogRemove(msg tea.Msg) tea.Cmd {
 	return removeModelCmd(m.cfg.Store, m.cfg.Actor, m.cat.target)
 }
 
-// priceText shows a per-million price exactly, "—" when unset.
-func priceText(p *model.Price, pick func(model.Price) model.Money) string {
+// priceText shows a per-million amount exactly.
+func priceText(amount model.Money) string { return "$" + amount.Input() }
+
+// priceTexts are the catalog's three price columns: "—" when no price
+// is set, and "= input" for a cached-input price that follows the input
+// price.
+func priceTexts(p *model.Price) []string {
 	if p == nil {
-		return "—"
+		return []string{"—", "—", "—"}
 	}
-	return "$" + pick(*p).Input()
+	cached := "= input"
+	if p.CachedInput != nil {
+		cached = priceText(*p.CachedInput)
+	}
+	return []string{priceText(p.Input), priceText(p.Output), cached}
+}
+
+// catalogHead is what the catalog screen shows above its table.
+func (m *Model) catalogHead() []string {
+	title := m.st.Title.Render("Model catalog") + m.st.Faint.Render(
+		"  prices in dollars per million tokens")
+	lines := []string{title}
+	switch m.state {
+	case screenCatalogAdd:
+		lines = append(lines, m.inputView(&m.cat.add, m.width))
+		lines = append(lines, m.fieldError(m.cat.err)...)
+	case screenCatalogRemove:
+		lines = append(lines, m.question("Remove '"+truncate(printable(m.cat.target),
+			max(8, m.width/2))+"' from the catalog? Allowlists that name it keep it.",
+			nil)...)
+	}
+	return lines
 }
 
 func (m *Model) viewCatalog(h int) []string {
-	var head []string
-	switch m.state {
-	case screenCatalogAdd:
-		head = append(head, m.cat.add.View())
-		head = append(head, m.fieldError(m.cat.err)...)
-	case screenCatalogRemove:
-		head = m.question(h, "Remove '"+printable(m.cat.target)+"' from the catalog? "+
-			"Allowlists that name it keep it.", nil)
-	}
-	title := m.st.Title.Render("Model catalog") + m.st.Faint.Render(
-		"  prices in dollars per million tokens")
-	lines := append([]string{title}, head...)
-	return append(lines, m.catalogTable(h-len(lines))...)
+	head := m.catalogHead()
+	return append(head, m.catalogTable(h-len(head))...)
+}
+
+// catalogRows is how many models the catalog shows in a body of h lines.
+func (m *Model) catalogRows(h int) int {
+	return max(1, h-len(m.catalogHead())-1)
 }
 
 // catalogPriceW is the width of a price column.
 const catalogPriceW = 10
 
-// catalogRow lays out a name and three prices.
-func catalogRow(nameW int, name string, prices ...string) string {
-	out := fit(name, nameW)
+// catalogRow lays out a name and three prices after the row marker.
+func catalogRow(nameW int, name string, prices []string) string {
+	cols := []string{fit(name, nameW)}
+	widths := []int{nameW}
 	for _, p := range prices {
-		out += " " + fitRight(p, catalogPriceW)
+		cols = append(cols, fitRight(p, catalogPriceW))
+		widths = append(widths, catalogPriceW)
 	}
-	return out
+	return joinCols(cols, widths, 1)
 }
 
 // catalogTable draws the catalog's names and prices in h lines.
@@ -225,19 +247,13 @@ func (m *Model) catalogTable(h int) []string {
 		return wrap("The catalog is empty: press a to add model names.", m.width)
 	}
 	nameW := max(8, min(48, m.width-markerW-3*(catalogPriceW+1)))
-	lines := []string{m.st.ColHead.Render("  " + catalogRow(nameW, "Model", "Input",
-		"Output", "Cached"))}
+	lines := []string{m.st.ColHead.Render("  " + catalogRow(nameW, "Model",
+		[]string{"Input", "Output", "Cached"}))}
 	n := max(1, h-1)
-	m.cat.top = max(0, min(m.cat.top, m.cat.cursor))
-	if m.cat.cursor >= m.cat.top+n {
-		m.cat.top = m.cat.cursor - n + 1
-	}
-	for i := m.cat.top; i < min(len(m.catalog), m.cat.top+n); i++ {
+	top := windowTop(len(m.catalog), n, m.cat.top, m.cat.cursor)
+	for i := top; i < min(len(m.catalog), top+n); i++ {
 		c := m.catalog[i]
-		text := catalogRow(nameW, printable(c.Name),
-			priceText(c.Price, func(p model.Price) model.Money { return p.Input }),
-			priceText(c.Price, func(p model.Price) model.Money { return p.Output }),
-			priceText(c.Price, model.Price.Cached))
+		text := catalogRow(nameW, printable(c.Name), priceTexts(c.Price))
 		if i == m.cat.cursor && m.state == screenCatalog {
 			lines = append(lines, m.st.Selected.Render(selMarker+text))
 			continue

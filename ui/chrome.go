@@ -6,15 +6,19 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/bubbles/key"
 
 	"keyward/keys"
 	"keyward/model"
 	"keyward/storage"
 )
 
-// maxStatusLines is how many lines an error may wrap to in the footer.
+// maxStatusLines is how many lines the footer's message may wrap to.
 const maxStatusLines = 3
+
+// minNameCells is the least room a name keeps in the footer before the
+// rest of the message is cut instead.
+const minNameCells = 6
 
 // bodyHeight is what is left between the header and the footer.
 func (m *Model) bodyHeight() int {
@@ -35,6 +39,7 @@ func (m *Model) viewTooSmall() string {
 }
 
 // viewHeader is the top line: product, database, count, filter, operator.
+// The path gives way first, from its start, then the rest is cut.
 func (m *Model) viewHeader() string {
 	sep := m.st.HeaderDim.Render(" · ")
 	right := []string{m.countText()}
@@ -42,18 +47,15 @@ func (m *Model) viewHeader() string {
 		right = append(right, "filter "+f)
 	}
 	if m.cfg.Operator != "" {
-		right = append(right, "operator "+printable(m.cfg.Operator))
+		right = append(right, "operator "+truncate(printable(m.cfg.Operator), 24))
 	}
 	tail := sep + strings.Join(right, sep)
 	title := m.st.Title.Render(productName)
-	room := m.width - cells(title) - cells(tail) - cells(sep)
-	path := m.path
+	room := m.width - safeCells(title) - safeCells(tail) - safeCells(sep)
 	if room < 8 {
 		return truncate(title+tail, m.width)
 	}
-	if cells(path) > room {
-		path = ansi.TruncateLeft(path, cells(path)-room+1, ellipsis)
-	}
+	path := truncateLeft(printable(m.path), room)
 	return title + sep + m.st.HeaderDim.Render(path) + tail
 }
 
@@ -72,8 +74,8 @@ func (m *Model) countText() string {
 	return fmt.Sprintf("%d tokens", total)
 }
 
-// filterLabel is the active filter as shown in the header; a pasted key
-// is masked there.
+// filterLabel is the active filter as shown in the header, quoted and
+// cut to 24 cells; a pasted key is masked there.
 func (m *Model) filterLabel() string {
 	q := strings.TrimSpace(m.query)
 	if q == "" {
@@ -82,68 +84,154 @@ func (m *Model) filterLabel() string {
 	if keys.LooksValid(q) {
 		q = keys.Mask(q)
 	}
-	return fmt.Sprintf("%q", truncate(printable(q), 24))
+	return `"` + truncate(printable(q), 24) + `"`
 }
 
-// statusLines are the footer's result line, or the filter line while the
-// filter is being typed. An error wraps to a few lines so that it can be
-// read whole.
+// statusLines are the footer's message, or the filter line while the
+// filter is being typed. A message wraps to a few lines so that it can be
+// read whole; a long name in it is cut before the rest is.
 func (m *Model) statusLines() []string {
 	if m.state == screenFilter {
 		if v := strings.TrimSpace(m.filter.Value()); keys.LooksValid(v) {
 			// a pasted key is data to search with, not something to show
-			return []string{m.filter.Prompt + keys.Mask(v) +
-				m.st.Faint.Render(" (a key, masked)")}
+			return []string{truncate(m.filter.Prompt+keys.Mask(v)+
+				m.st.Faint.Render(" (a key, masked)"), m.width)}
 		}
-		return []string{m.filter.View()}
+		return []string{m.inputView(&m.filter, m.width)}
 	}
-	if !m.status.isErr {
-		return []string{m.st.Success.Render(truncate(m.status.text, m.width))}
+	style := m.st.Success
+	if m.status.isErr {
+		style = m.st.Error
 	}
-	lines := wrap("Error: "+m.status.text, m.width)
-	limit := min(maxStatusLines, max(1, m.height-minHeight+1))
-	if len(lines) > limit {
-		lines = lines[:limit]
-		lines[limit-1] = truncate(lines[limit-1]+" "+ellipsis, m.width)
-	}
+	lines := m.status.lines(m.width, m.statusLimit())
 	for i, l := range lines {
-		lines[i] = m.st.Error.Render(l)
+		lines[i] = style.Render(l)
 	}
+	return lines
+}
+
+// statusLimit is how many lines the message may take.
+func (m *Model) statusLimit() int { return maxStatusLines }
+
+// statusLine is the footer's result or error: before + 'name' + after.
+// The name is kept apart so that a long one is cut, not the outcome; short,
+// when set, says the same as after in fewer words, for narrow terminals.
+type statusLine struct {
+	before, name, after, short string
+	isErr                      bool
+}
+
+// text is the message with the name cut to n cells and the given end.
+func (s statusLine) text(n int) string { return s.with(n, s.after) }
+
+func (s statusLine) with(n int, after string) string {
+	out := s.before
+	if s.isErr {
+		out = "Error: " + out
+	}
+	if s.name != "" {
+		out += "'" + truncate(s.name, n) + "'"
+	}
+	return out + after
+}
+
+// lines wraps the message in w cells and at most limit lines, cutting
+// the name down first, then saying it shortly, and cutting the end of
+// the message last.
+func (s statusLine) lines(w, limit int) []string {
+	ends := []string{s.after}
+	if s.short != "" {
+		ends = append(ends, s.short)
+	}
+	var lines []string
+	for _, after := range ends {
+		for n := safeCells(s.name); ; n = max(minNameCells, n-max(1, n/4)) {
+			lines = wrap(s.with(n, after), w)
+			if len(lines) == 0 {
+				return []string{""}
+			}
+			if len(lines) <= limit {
+				return lines
+			}
+			if n <= minNameCells {
+				break
+			}
+		}
+	}
+	lines = lines[:limit]
+	lines[limit-1] = truncate(lines[limit-1]+" "+ellipsis, w)
 	return lines
 }
 
 // viewHelpLine is the short help of the screen on top.
 func (m *Model) viewHelpLine() string {
-	return m.help.ShortHelpView(m.currentKeys().ShortHelp())
+	k := m.currentKeys()
+	var pinned []key.Binding
+	if p, ok := k.(pinnedKeyMap); ok {
+		pinned = p.Pinned()
+	}
+	return m.footer(k.ShortHelp(), pinned)
 }
 
-// currentKeys returns the key map of the screen on top, its bindings
-// enabled or disabled for what applies now.
+// pinnedKeyMap is a key map whose footer always ends with some bindings
+// (help, quit, cancel); ShortHelp lists the others, which give way first
+// on a narrow terminal.
+type pinnedKeyMap interface {
+	help.KeyMap
+	Pinned() []key.Binding
+}
+
+// footer lays the enabled bindings of middle out in order, then the
+// pinned ones; when they do not all fit, middle bindings give way from the
+// end and "…" stands for them.
+func (m *Model) footer(middle, pinned []key.Binding) string {
+	sep := m.st.Help.ShortSeparator.Render(" · ")
+	items, tail := m.helpItems(middle), m.helpItems(pinned)
+	line := strings.Join(append(items, tail...), sep)
+	for k := len(items) - 1; k >= 0 && safeCells(line) > m.width; k-- {
+		kept := append(append(items[:k:k], m.st.Help.Ellipsis.Render(ellipsis)), tail...)
+		line = strings.Join(kept, sep)
+	}
+	return truncate(line, m.width)
+}
+
+// helpItems draws the enabled bindings as "key desc".
+func (m *Model) helpItems(bs []key.Binding) []string {
+	out := make([]string, 0, len(bs))
+	for _, b := range bs {
+		if !b.Enabled() {
+			continue
+		}
+		out = append(out, m.st.Help.ShortKey.Render(b.Help().Key)+" "+
+			m.st.Help.ShortDesc.Render(b.Help().Desc))
+	}
+	return out
+}
+
+// currentKeys returns the key map of the screen on top.
 func (m *Model) currentKeys() help.KeyMap {
 	return m.keysFor(m.state)
 }
 
+// keysFor returns the key map of screen s; Update keeps its bindings
+// enabled or disabled for what applies now.
 func (m *Model) keysFor(s screen) help.KeyMap {
 	switch s {
 	case screenFilter:
 		return m.keys.filter
 	case screenForm:
-		m.syncFormKeys()
 		return m.keys.form
 	case screenDiscard, screenDelete, screenCatalogRemove:
 		return m.keys.confirm
 	case screenCreated, screenSetup, screenDetail:
-		m.syncPanelKeys(s)
 		return m.keys.panel
 	case screenCatalog:
-		m.syncCatalogKeys()
 		return m.keys.catalog
 	case screenCatalogAdd, screenPrice:
 		return m.keys.input
 	case screenHelp:
 		return m.keys.help
 	default:
-		m.syncTableKeys()
 		return m.keys.table
 	}
 }

@@ -34,14 +34,19 @@ func (m *Model) newCopier() copier {
 		env: m.cfg.Environ}
 }
 
-// copyText copies text in a command; what names it in the footer.
-func (m *Model) copyText(text, what string) tea.Cmd {
+// copyText copies text in a command; what and name say in the footer
+// what was copied ("the key of" 'ci-runner').
+func (m *Model) copyText(text, what, name string) tea.Cmd {
 	c := m.newCopier()
-	return func() tea.Msg { return c.copy(text, what) }
+	return func() tea.Msg {
+		msg := c.copy(text, what)
+		msg.name = name
+		return msg
+	}
 }
 
 func (c copier) copy(text, what string) copiedMsg {
-	msg := copiedMsg{what: what}
+	msg := copiedMsg{what: what, tmux: getenv(c.env, "TMUX") != ""}
 	if c.system {
 		msg.systemOn = true
 		msg.systemErr = c.systemCopy(text)
@@ -81,14 +86,15 @@ func (c copier) systemCopy(text string) error {
 	}
 }
 
-// osc52 writes the text as an OSC 52 sequence, wrapped for tmux or GNU
-// screen when the terminal runs inside one.
+// osc52 writes the text as an OSC 52 sequence. Inside tmux it goes as is:
+// tmux passes a plain OSC 52 on to the outer terminal (and keeps it as a
+// paste buffer) when its set-clipboard option is on, while a passthrough
+// wrapping would also need allow-passthrough, which is off by default
+// (both seen with tmux 3.3a). GNU screen drops a plain OSC 52 and passes a
+// DCS-wrapped one on (seen with screen 4.9.0), so it is wrapped there.
 func (c copier) osc52(text string) error {
 	seq := osc52.New(text)
-	switch {
-	case getenv(c.env, "TMUX") != "":
-		seq = seq.Tmux()
-	case getenv(c.env, "STY") != "":
+	if getenv(c.env, "TMUX") == "" && getenv(c.env, "STY") != "" {
 		seq = seq.Screen()
 	}
 	if _, err := seq.WriteTo(c.out); err != nil {
@@ -107,35 +113,67 @@ func getenv(env []string, name string) string {
 	return ""
 }
 
-// onCopied says in the footer which way of copying worked.
+// onCopied says in the footer where the text went, what did not work and
+// how to fix that. The outcome is never cut for a long name: the name is.
 func (m *Model) onCopied(msg copiedMsg) {
 	sysOK := msg.systemOn && msg.systemErr == nil
 	oscOK := msg.oscOn && msg.oscErr == nil
-	what := printable(msg.what)
-	switch {
-	case sysOK && oscOK:
-		m.setStatus("Copied " + what + " to the clipboard (system and OSC 52)")
-	case sysOK:
-		m.setStatus("Copied " + what + " to the system clipboard")
-	case oscOK:
-		m.setStatus("Sent " + what + " to the terminal's clipboard (OSC 52)")
-	default:
-		m.status = statusLine{isErr: true, text: copyFailure(msg)}
+	long, short := copyParts(msg, false), copyParts(msg, true)
+	st := statusLine{before: "Copied " + msg.what + " ", name: printable(msg.name),
+		after: ": " + long, short: ": " + short}
+	if !sysOK && !oscOK {
+		st = statusLine{before: "could not copy " + msg.what + " ",
+			name: printable(msg.name), isErr: true,
+			after: ": " + long + "; r reveals the key to copy by hand",
+			short: ": " + short + "; r reveals the key"}
 	}
+	m.status = st
 }
 
-// copyFailure says plainly that nothing was copied, and how to fix that.
-func copyFailure(msg copiedMsg) string {
-	why := "no way to copy here"
-	if msg.systemErr != nil {
-		why = "system clipboard: " + firstLine(msg.systemErr.Error())
+// copyParts says what each way of copying did, in words; short says it
+// in fewer.
+func copyParts(msg copiedMsg, short bool) string {
+	say := func(long, brief string) string {
+		if short {
+			return brief
+		}
+		return long
 	}
-	if msg.oscErr != nil {
-		why += "; OSC 52: " + firstLine(msg.oscErr.Error())
+	var parts []string
+	switch {
+	case msg.systemOn && msg.systemErr == nil:
+		parts = append(parts, say("in the system clipboard", "system clipboard"))
+	case msg.systemOn:
+		parts = append(parts, systemFailure(msg.systemErr, short))
 	}
-	return "could not copy (" + why + "). Install xclip, xsel or wl-clipboard, " +
-		"or use a terminal with OSC 52 (tmux: set -g set-clipboard on); " +
-		"r reveals the key to copy by hand"
+	switch {
+	case msg.oscOn && msg.oscErr == nil && msg.tmux:
+		parts = append(parts, say("sent to the terminal (OSC 52; in tmux "+
+			"set -g set-clipboard on)", "sent via OSC 52 (tmux: set-clipboard on)"))
+	case msg.oscOn && msg.oscErr == nil:
+		parts = append(parts, say("sent to the terminal (OSC 52)", "sent via OSC 52"))
+	case msg.oscOn:
+		parts = append(parts, "OSC 52 failed: "+firstLine(msg.oscErr.Error()))
+	case !msg.systemOn:
+		parts = append(parts, say("no clipboard here (no system clipboard over SSH, "+
+			"and the terminal takes no OSC 52)", "no clipboard here"))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// systemFailure says why the system clipboard took nothing.
+func systemFailure(err error, short bool) string {
+	switch {
+	case errors.Is(err, errClipboardTimeout) && short:
+		return "system clipboard timed out"
+	case errors.Is(err, errClipboardTimeout):
+		return "the system clipboard did not answer in time"
+	case strings.Contains(err.Error(), "No clipboard utilities") && short:
+		return "no xclip, xsel or wl-clipboard"
+	case strings.Contains(err.Error(), "No clipboard utilities"):
+		return "no system clipboard (install xclip, xsel or wl-clipboard)"
+	}
+	return "system clipboard: " + firstLine(err.Error())
 }
 
 func firstLine(s string) string {

@@ -19,12 +19,12 @@ import (
 // spendDays is how many days the detail view's sparkline covers.
 const spendDays = 30
 
-func loadTokensCmd(st storage.Store, query string) tea.Cmd {
+func loadTokensCmd(st storage.Store, query string, seq uint64) tea.Cmd {
 	return func() tea.Msg {
 		toks, err := st.List()
 		rows := buildRows(toks)
 		return tokensLoadedMsg{rows: rows, view: matchRows(rows, query), query: query,
-			err: wrapf(err, "load tokens")}
+			seq: seq, err: wrapf(err, "load tokens")}
 	}
 }
 
@@ -68,7 +68,7 @@ func createCmd(st storage.Store, actor string, spec model.Spec) tea.Cmd {
 	spec.Models = slices.Clone(spec.Models)
 	return func() tea.Msg {
 		tok, err := st.Create(actor, spec)
-		return tokenSavedMsg{tok: tok, created: true, err: wrapf(err, "create %q", spec.Name)}
+		return tokenSavedMsg{tok: tok, created: true, err: wrapf(err, "create %q", shortName(spec.Name))}
 	}
 }
 
@@ -80,7 +80,7 @@ func updateCmd(st storage.Store, actor string, orig model.Token, ch model.Change
 	}
 	return func() tea.Msg {
 		tok, err := st.Update(actor, id, version, ch)
-		return tokenSavedMsg{tok: tok, err: wrapf(err, "save %q", name)}
+		return tokenSavedMsg{tok: tok, err: wrapf(err, "save %q", shortName(name))}
 	}
 }
 
@@ -98,14 +98,14 @@ func setEnabledCmd(st storage.Store, actor string, tok model.Token, on bool) tea
 	}
 	return func() tea.Msg {
 		t, err := st.SetEnabled(actor, id, on)
-		return enabledMsg{tok: t, name: name, err: wrapf(err, "%s %q", verb, name)}
+		return enabledMsg{tok: t, name: name, err: wrapf(err, "%s %q", verb, shortName(name))}
 	}
 }
 
 func deleteCmd(st storage.Store, actor string, id uint64, name string) tea.Cmd {
 	return func() tea.Msg {
 		err := st.Delete(actor, id)
-		return deletedMsg{id: id, name: name, err: wrapf(err, "delete %q", name)}
+		return deletedMsg{id: id, name: name, err: wrapf(err, "delete %q", shortName(name))}
 	}
 }
 
@@ -120,7 +120,7 @@ func addModelsCmd(st storage.Store, actor string, names []string) tea.Cmd {
 	names = slices.Clone(names)
 	return func() tea.Msg {
 		err := st.AddModels(actor, names...)
-		return catalogChangedMsg{done: "Added " + quoteList(names),
+		return catalogChangedMsg{before: "Added " + quoteList(names),
 			err: wrapf(err, "add models")}
 	}
 }
@@ -128,8 +128,8 @@ func addModelsCmd(st storage.Store, actor string, names []string) tea.Cmd {
 func removeModelCmd(st storage.Store, actor, name string) tea.Cmd {
 	return func() tea.Msg {
 		err := st.RemoveModels(actor, name)
-		return catalogChangedMsg{done: fmt.Sprintf("Removed '%s' from the catalog", name),
-			err: wrapf(err, "remove %q", name)}
+		return catalogChangedMsg{before: "Removed ", name: name, after: " from the catalog",
+			err: wrapf(err, "remove %q", shortName(name))}
 	}
 }
 
@@ -140,14 +140,19 @@ func setPriceCmd(st storage.Store, actor, name string, p *model.Price) tea.Cmd {
 	}
 	return func() tea.Msg {
 		if err := st.SetPrice(actor, name, p); err != nil {
-			return catalogChangedMsg{err: fmt.Errorf("set the price of %q: %w", name, err)}
+			return catalogChangedMsg{err: fmt.Errorf("set the price of %q: %w",
+				shortName(name), err)}
 		}
 		if p == nil {
-			return catalogChangedMsg{done: fmt.Sprintf("Cleared the price of '%s'", name)}
+			return catalogChangedMsg{before: "Cleared the price of ", name: name}
 		}
-		return catalogChangedMsg{done: fmt.Sprintf("Set the price of '%s'", name)}
+		return catalogChangedMsg{before: "Set the price of ", name: name}
 	}
 }
+
+// shortName cuts a name for an error message, which must stay readable
+// in a few lines of a narrow footer.
+func shortName(name string) string { return truncate(printable(name), 32) }
 
 // wrapf adds what was being done to err, or returns nil for no error.
 func wrapf(err error, format string, a ...any) error {
@@ -161,7 +166,7 @@ func wrapf(err error, format string, a ...any) error {
 func quoteList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = "'" + n + "'"
+		q[i] = "'" + shortName(n) + "'"
 	}
 	if len(q) < 2 {
 		return strings.Join(q, "")

@@ -58,7 +58,7 @@ func (m *Model) onSpend(msg spendLoadedMsg) {
 	}
 }
 
-func (m *Model) viewDetail(h int) []string {
+func (m *Model) detailLines() []string {
 	t := m.target
 	w := m.width
 	field := func(name, value string) string {
@@ -79,8 +79,7 @@ func (m *Model) viewDetail(h int) []string {
 		field("Updated", t.UpdatedAt.In(m.cfg.Location).Format(createdLayout)))
 	lines = append(lines, m.modelLines(t)...)
 	lines = append(lines, "", m.st.Label.Render("Spend, last 30 days (UTC)"))
-	lines = append(lines, m.spendLines()...)
-	return m.viewPanel(lines, h)
+	return append(lines, m.spendLines()...)
 }
 
 // modelLines lists the allowlist, "All models" when it is empty.

@@ -19,7 +19,7 @@ func (m *Model) filterActive() bool { return strings.TrimSpace(m.query) != "" }
 
 // startFilter opens the filter line, with text (a paste) added to it.
 func (m *Model) startFilter(text string) tea.Cmd {
-	m.state = screenFilter
+	m.open(screenFilter)
 	m.filter.CursorEnd()
 	cmd := m.filter.Focus()
 	if text != "" {

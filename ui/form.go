@@ -246,10 +246,11 @@ func (m *Model) openEdit(t model.Token) tea.Cmd {
 
 func (m *Model) openForm(t model.Token) tea.Cmd {
 	m.reveal = 0
-	m.setStatus("")
+	if t.ID != 0 {
+		m.setTarget(t)
+	}
 	m.form = newTokenForm(m.st, m.catalog, t)
-	m.sizeInputs()
-	m.state = screenForm
+	m.open(screenForm)
 	return nil
 }
 
@@ -279,21 +280,24 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 		return getTokenCmd(m.cfg.Store, f.orig.ID)
 	case key.Matches(km, k.Enter):
 		return m.formEnter()
+	case key.Matches(km, k.Help):
+		m.openHelp()
+		return nil
 	}
 	return m.formInput(km)
 }
 
-// formEnter moves on; on the models field it ticks what was typed, and
-// with nothing typed there (the last field) it saves.
+// formEnter moves to the next field. On the models field, the last one,
+// it saves, never ticking or unticking anything; but when the typed text
+// is a model name that is not listed, it adds that name (ticked) instead,
+// as the footer then says.
 func (m *Model) formEnter() tea.Cmd {
 	f := m.form
-	if f.focus != fieldModels {
+	switch {
+	case f.focus != fieldModels:
 		return f.moveFocus(1)
-	}
-	if strings.TrimSpace(f.picker.query.Value()) != "" {
-		f.picker.toggle()
-		f.picker.query.SetValue("")
-		f.picker.refresh()
+	case f.picker.offersAdd():
+		f.picker.addTyped()
 		return nil
 	}
 	return m.saveForm()
@@ -306,7 +310,7 @@ func (m *Model) formInput(km tea.KeyMsg) tea.Cmd {
 	case fieldName:
 		return f.nameInput(km)
 	case fieldUnlimited:
-		f.unlimitedInput(km)
+		f.unlimitedInput(km, &m.keys.form)
 	case fieldQuota:
 		return f.quotaInput(km)
 	case fieldModels:
@@ -332,24 +336,23 @@ func (f *tokenForm) nameInput(km tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-func (f *tokenForm) unlimitedInput(km tea.KeyMsg) {
-	if km.Paste {
+func (f *tokenForm) unlimitedInput(km tea.KeyMsg, k *formKeys) {
+	if km.Paste || !key.Matches(km, k.Toggle) {
 		return
 	}
-	if km.Type == tea.KeySpace || km.String() == "x" {
-		f.unlimited = !f.unlimited
-		if !f.unlimited {
-			f.errs[fieldQuota] = ""
-		}
+	f.unlimited = !f.unlimited
+	if !f.unlimited {
+		f.errs[fieldQuota] = ""
 	}
 }
 
-// quotaInput takes digits, separators and a dollar sign as typed; a paste
-// is taken only when the field then holds a valid amount.
+// quotaInput keeps what is typed and says under the field why it is not
+// an amount, until it is one; a paste is taken only when the field then
+// holds a valid amount.
 func (f *tokenForm) quotaInput(km tea.KeyMsg) tea.Cmd {
-	cmd, e := moneyKey(&f.quota, km, quotaLimit, model.FieldLimit)
-	if e != "" {
-		f.errs[fieldQuota] = e
+	cmd, refused := moneyKey(&f.quota, km, quotaLimit, model.FieldLimit)
+	if refused != "" {
+		f.errs[fieldQuota] = refused
 		return nil
 	}
 	f.checkField(fieldQuota)
@@ -419,7 +422,7 @@ func (m *Model) withNewModels(save tea.Cmd) tea.Cmd {
 // cancelForm closes the form, asking first if anything was typed.
 func (m *Model) cancelForm() tea.Cmd {
 	if m.form.dirty() && !m.form.conflict {
-		m.state = screenDiscard
+		m.askDiscard()
 		return nil
 	}
 	m.closeForm("")
@@ -447,18 +450,18 @@ func (m *Model) onSaved(msg tokenSavedMsg) tea.Cmd {
 		f.showStoreError(msg.err)
 		return nil
 	}
-	name := printable(msg.tok.Name)
 	m.list.selID = msg.tok.ID
 	m.form = nil
 	if msg.created {
 		m.cfg.Logger.Info("token created", "id", msg.tok.ID, "actor", m.cfg.Actor)
 		m.openPanel(screenCreated, msg.tok)
 		m.panel.revealed = true
-		m.setStatus(fmt.Sprintf("Created '%s'", name))
+		m.setNamed("Created ", msg.tok.Name, "")
 		return tea.Batch(m.reload(), loadCatalogCmd(m.cfg.Store))
 	}
 	m.cfg.Logger.Info("token updated", "id", msg.tok.ID, "actor", m.cfg.Actor)
-	m.closeForm(fmt.Sprintf("Saved '%s'", name))
+	m.closeForm("")
+	m.setNamed("Saved ", msg.tok.Name, "")
 	return tea.Batch(m.reload(), loadCatalogCmd(m.cfg.Store))
 }
 
@@ -473,7 +476,6 @@ func (m *Model) onFormReloaded(msg formReloadedMsg) {
 	}
 	focus := m.form.focus
 	m.form = newTokenForm(m.st, m.catalog, msg.tok)
-	m.sizeInputs()
 	m.form.setFocus(focus)
 	m.form.notice = fmt.Sprintf("Loaded the stored values of '%s'; make your changes "+
 		"again and save.", printable(msg.tok.Name))
@@ -489,8 +491,25 @@ func (m *Model) syncFormKeys() {
 	k.Up.SetEnabled(f.focus == fieldModels)
 	k.Down.SetEnabled(f.focus == fieldModels)
 	k.Reload.SetEnabled(f.conflict)
+	k.Toggle.SetHelp("space", "toggle")
+	switch f.focus {
+	case fieldUnlimited:
+		k.Toggle.SetHelp("space", "toggle unlimited")
+	case fieldModels:
+		k.Toggle.SetHelp("space", "tick model")
+	}
 	k.Enter.SetHelp("enter", "next")
 	if f.focus == fieldModels {
 		k.Enter.SetHelp("enter", "save")
+		if f.picker.offersAdd() {
+			k.Enter.SetHelp("enter", "add model")
+		}
+	}
+	// ? types into text fields; on the switch it opens the help too
+	k.Help.SetKeys("f1")
+	k.Help.SetHelp("f1", "help")
+	if f.focus == fieldUnlimited {
+		k.Help.SetKeys("f1", "?")
+		k.Help.SetHelp("?/f1", "help")
 	}
 }

@@ -139,27 +139,63 @@ func TestErrorClearsWhenFixed(t *testing.T) {
 	}
 }
 
-func TestQuotaRefusesLetters(t *testing.T) {
+// TestQuotaKeepsTypedText: what is typed stays in the field as typed,
+// with the reason it is not an amount under it, and nothing saves until
+// it is one; a pasted bad amount is refused whole.
+func TestQuotaKeepsTypedText(t *testing.T) {
+	cases := []struct {
+		name  string
+		typed func(h *harness)
+		value string
+		want  string
+	}{
+		{"letters", func(h *harness) { h.typeText("12abc") }, "12abc", "contains 'a'"},
+		{"exponent", func(h *harness) { h.typeText("1e3") }, "1e3", "uses an exponent"},
+		{"negative", func(h *harness) { h.typeText("-7") }, "-7", "is negative"},
+		{"one read", func(h *harness) { h.send(keyMsg("34x5")) }, "34x5", "contains 'x'"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := openStore(t)
+			h := newHarness(t, st, 80, 24)
+			h.press("n")
+			h.typeText("q")
+			h.press("tab", "space", "tab")
+			c.typed(h)
+			if got := h.m.form.quota.Value(); got != c.value {
+				t.Errorf("the field holds %q, want what was typed, %q", got, c.value)
+			}
+			if e := h.m.form.errs[fieldQuota]; !strings.Contains(e, c.want) {
+				t.Errorf("under the field %q, want %q", e, c.want)
+			}
+			if v := h.view(); !strings.Contains(v, c.want) {
+				t.Errorf("the error is not shown:\n%s", v)
+			}
+			h.press("ctrl+s")
+			if toks, _ := st.List(); len(toks) != 0 {
+				t.Fatalf("an invalid amount saved %s", toks[0].Limit)
+			}
+			for range c.value {
+				h.press("backspace")
+			}
+			h.typeText("12.50")
+			if e := h.m.form.errs[fieldQuota]; e != "" {
+				t.Errorf("a valid amount left the error %q", e)
+			}
+			h.press("ctrl+s")
+			if tok := onlyToken(t, st); tok.Limit != 1250*model.Cent {
+				t.Errorf("saved %s, want $12.50", tok.Limit)
+			}
+		})
+	}
+}
+
+func TestQuotaRefusesPastedText(t *testing.T) {
 	st := openStore(t)
 	h := newHarness(t, st, 80, 24)
 	h.press("n")
 	h.typeText("q")
 	h.press("tab", "space", "tab")
-	h.typeText("12abc")
-	if got := h.m.form.quota.Value(); got != "12" {
-		t.Errorf("typed letters reached the quota: %q", got)
-	}
-	if !strings.Contains(h.m.form.errs[fieldQuota], "is not part of an amount") {
-		t.Errorf("no message for typed letters: %q", h.m.form.errs[fieldQuota])
-	}
-	h.press("backspace", "backspace")
-	h.send(keyMsg("34x5")) // keys read together: the letter alone is refused
-	if got := h.m.form.quota.Value(); got != "345" {
-		t.Errorf("typed 34x5 in one read gives %q, want 345", got)
-	}
-	for range 3 {
-		h.press("backspace")
-	}
 	h.paste("12abc")
 	if got := h.m.form.quota.Value(); got != "" {
 		t.Errorf("pasting 12abc was not refused: %q", got)
@@ -170,6 +206,9 @@ func TestQuotaRefusesLetters(t *testing.T) {
 	h.paste(" 12.50\n")
 	if got := h.m.form.quota.Value(); got != "12.50" || h.m.state != screenForm {
 		t.Errorf("a valid pasted amount: %q, state %d", got, h.m.state)
+	}
+	if e := h.m.form.errs[fieldQuota]; e != "" {
+		t.Errorf("a valid paste left the error %q", e)
 	}
 	if toks, _ := st.List(); len(toks) != 0 {
 		t.Errorf("a pasted newline saved the form")

@@ -33,21 +33,28 @@ func (m *Model) fieldError(e string) []string {
 	return out
 }
 
-// viewForm draws the token form within h lines.
+// viewForm draws the token form within h lines, scrolled as Update left
+// it.
 func (m *Model) viewForm(h int) []string {
-	f := m.form
-	if f == nil {
+	if m.form == nil {
 		return nil
 	}
+	lines, focus := m.formLayout(h)
+	out, _ := window(lines, h, m.form.top, focus)
+	return out
+}
+
+// formLayout is every line of the form laid out for a body of h lines,
+// and which line holds the focus.
+func (m *Model) formLayout(h int) ([]string, int) {
+	f := m.form
 	var l formLines
 	m.formHead(&l)
 	m.formName(&l)
 	m.formQuota(&l)
 	rest := h - len(l.lines) - 3 - len(m.fieldError(f.errs[fieldModels]))
 	m.formModels(&l, max(3, rest))
-	out, top := window(l.lines, h, f.top, l.focus)
-	f.top = top
-	return out
+	return l.lines, l.focus
 }
 
 func (m *Model) formHead(l *formLines) {
@@ -73,7 +80,7 @@ func (m *Model) formName(l *formLines) {
 	if f.focus == fieldName {
 		l.mark()
 	}
-	l.add(m.label("Name", f.focus == fieldName), "    "+f.name.View())
+	l.add(m.label("Name", f.focus == fieldName), "    "+m.inputView(&f.name, m.width-4))
 	l.add(m.fieldError(f.errs[fieldName])...)
 }
 
@@ -93,7 +100,7 @@ func (m *Model) formQuota(l *formLines) {
 			l.mark()
 		}
 		l.add(m.label("Quota limit in dollars", f.focus == fieldQuota),
-			"    $ "+f.quota.View())
+			"    $ "+m.inputView(&f.quota, m.width-6))
 		l.add(m.fieldError(f.errs[fieldQuota])...)
 	}
 	if f.editing() {
@@ -106,9 +113,9 @@ func (m *Model) formModels(l *formLines, listH int) {
 	focused := f.focus == fieldModels
 	l.add(m.label("Models", focused) + "  " + truncate(f.picker.summary(), m.width/2))
 	if focused {
-		l.add("    " + f.picker.query.View())
+		l.add("    " + m.inputView(&f.picker.query, m.width-4))
 	}
-	items, cur := f.picker.viewList(m.st, listH, focused)
+	items, cur := f.picker.viewList(m.st, listH, m.width, focused)
 	if focused {
 		l.focus = len(l.lines) + cur
 	}
@@ -117,13 +124,3 @@ func (m *Model) formModels(l *formLines, listH int) {
 	l.add(m.fieldError(f.picker.err)...)
 }
 
-// sizeInputs fits the form's text inputs to the terminal.
-func (m *Model) sizeInputs() {
-	if m.form == nil {
-		return
-	}
-	for _, in := range m.form.inputs() {
-		in.Width = max(4, m.width-8-len(in.Prompt))
-		in.SetCursor(in.Position())
-	}
-}

@@ -97,9 +97,8 @@ func runGolden(t *testing.T, c goldenCase, w, h int) {
 		t.Fatal(err)
 	}
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
-	view := stable(final.View())
-	checkFits(t, view, w, h)
-	teatest.RequireEqualOutput(t, []byte(view))
+	checkFits(t, final.View(), w, h)
+	teatest.RequireEqualOutput(t, []byte(stable(final.View())))
 }
 
 // waitFor waits until the terminal shows text; the timeout only guards

@@ -89,7 +89,14 @@ type harness struct {
 func newHarness(t testing.TB, st storage.Store, w, h int) *harness {
 	t.Helper()
 	out := &bytes.Buffer{}
-	m := New(testConfig(st, out))
+	return harnessWith(t, testConfig(st, out), out, w, h)
+}
+
+// harnessWith is newHarness with a Config of the test's own; OSC 52 goes
+// to out.
+func harnessWith(t testing.TB, cfg Config, out *bytes.Buffer, w, h int) *harness {
+	t.Helper()
+	m := New(cfg)
 	m.Close()
 	m.sub = nil
 	hs := &harness{t: t, m: m, out: out}
@@ -199,19 +206,31 @@ func mustCreate(t testing.TB, st storage.Store, spec model.Spec) model.Token {
 // maskRe finds masked keys, whose last four characters are random.
 var maskRe = regexp.MustCompile(`sk-\*\*\*\*[0-9A-Za-z]{4}`)
 
-// chaRe finds the cursor moves that keep ambiguous-width names aligned.
-var chaRe = regexp.MustCompile(`\x1b\[[0-9]+G`)
-
-// stable replaces what changes from run to run (the random key endings)
-// and trims trailing spaces, for golden files.
+// stable replaces what changes from run to run (the random key endings),
+// draws the cursor moves that align the columns as a terminal counting
+// like lipgloss would, and trims trailing spaces, for golden files.
 func stable(s string) string {
 	s = maskRe.ReplaceAllString(s, "sk-****WXYZ")
-	s = chaRe.ReplaceAllString(s, "")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
+		lines[i] = strings.TrimRight(drawLine(l), " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// drawLine is line as a terminal counting like lipgloss shows it: cursor
+// moves become spaces, other escape sequences vanish.
+func drawLine(line string) string {
+	var b strings.Builder
+	col := 0
+	for _, c := range onScreen(line, false) {
+		if c.start > col {
+			b.WriteString(strings.Repeat(" ", c.start-col))
+		}
+		b.WriteString(c.text)
+		col = c.end
+	}
+	return b.String()
 }
 
 // noKeys fails if s holds a full key; keys.Mask keeps failures readable.

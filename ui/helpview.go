@@ -11,7 +11,7 @@ import (
 func (m *Model) openHelp() {
 	m.back = m.state
 	m.helpTop = 0
-	m.state = screenHelp
+	m.open(screenHelp)
 }
 
 func (m *Model) updateHelp(msg tea.Msg) tea.Cmd {
@@ -19,22 +19,23 @@ func (m *Model) updateHelp(msg tea.Msg) tea.Cmd {
 	if !ok || km.Paste {
 		return nil
 	}
+	k := m.keys.help
 	switch {
-	case key.Matches(km, m.keys.help.Close):
+	case key.Matches(km, k.Close):
 		m.state = m.back
-	case key.Matches(km, m.keys.help.Quit):
+	case key.Matches(km, k.Quit):
 		return m.quit()
-	case km.String() == "up" || km.String() == "k":
+	case key.Matches(km, k.Up):
 		m.helpTop = max(0, m.helpTop-1)
-	case km.String() == "down" || km.String() == "j":
+	case key.Matches(km, k.Down):
 		m.helpTop++
 	}
 	return nil
 }
 
-// viewFullHelp lays the bindings out in columns when they fit, else in
-// one column that scrolls.
-func (m *Model) viewFullHelp(h int) []string {
+// helpLines lays the bindings of the screen under the help out in
+// columns when they fit in h lines, else in one column to scroll.
+func (m *Model) helpLines(h int) []string {
 	groups := m.keysFor(m.back).FullHelp()
 	title := m.st.Title.Render("Keys") + m.st.Faint.Render("  (?/esc closes)")
 	lines := []string{title, ""}
@@ -51,15 +52,19 @@ func (m *Model) viewFullHelp(h int) []string {
 				m.st.Help.FullDesc.Render(b.Help().Desc))
 		}
 	}
-	m.helpTop = max(0, min(m.helpTop, len(lines)-h))
-	out, _ := window(lines, h, m.helpTop, -1)
+	return lines
+}
+
+// viewFullHelp draws the help in h lines, scrolled as Update left it.
+func (m *Model) viewFullHelp(h int) []string {
+	out, _ := window(m.helpLines(h), h, m.helpTop, -1)
 	return out
 }
 
 func maxCells(lines []string) int {
 	w := 0
 	for _, l := range lines {
-		w = max(w, cells(l))
+		w = max(w, safeCells(l))
 	}
 	return w
 }

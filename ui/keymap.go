@@ -4,6 +4,8 @@ import "github.com/charmbracelet/bubbles/key"
 
 // Every screen has its own key map. Bindings that do not apply right now
 // are disabled with SetEnabled, which also hides them from the help.
+// ShortHelp lists the footer's hints that give way on a narrow terminal;
+// Pinned the ones that always end it (help, quit, cancel).
 
 func bind(keys []string, help, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
@@ -43,8 +45,10 @@ func newTableKeys() tableKeys {
 
 func (k tableKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.New, k.Filter, k.ClearFilter, k.Edit, k.Toggle,
-		k.Copy, k.Setup, k.Help, k.Quit}
+		k.Copy, k.Setup}
 }
+
+func (k tableKeys) Pinned() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
 func (k tableKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
@@ -68,15 +72,18 @@ func newFilterKeys() filterKeys {
 	}
 }
 
-func (k filterKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Keep, k.Clear, k.Up, k.Down}
+func (k filterKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down} }
+
+func (k filterKeys) Pinned() []key.Binding { return []key.Binding{k.Keep, k.Clear} }
+
+func (k filterKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Keep, k.Clear, k.Up, k.Down}}
 }
 
-func (k filterKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
-
-// formKeys are the token form's keys.
+// formKeys are the token form's keys. Help is F1 everywhere, and also ?
+// on the Unlimited switch, where nothing is typed.
 type formKeys struct {
-	Next, Prev, Save, Enter, Toggle, Up, Down, Reload, Cancel key.Binding
+	Next, Prev, Save, Enter, Toggle, Up, Down, Reload, Cancel, Help key.Binding
 }
 
 func newFormKeys() formKeys {
@@ -90,16 +97,19 @@ func newFormKeys() formKeys {
 		Down:   bind([]string{"down"}, "↓", "down"),
 		Reload: bind([]string{"ctrl+r"}, "ctrl+r", "reload token"),
 		Cancel: bind([]string{"esc"}, "esc", "cancel"),
+		Help:   bind([]string{"f1"}, "f1", "help"),
 	}
 }
 
 func (k formKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Save, k.Enter, k.Next, k.Toggle, k.Reload, k.Cancel}
+	return []key.Binding{k.Save, k.Enter, k.Toggle, k.Next, k.Reload}
 }
+
+func (k formKeys) Pinned() []key.Binding { return []key.Binding{k.Cancel, k.Help} }
 
 func (k formKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Next, k.Prev, k.Enter, k.Save},
-		{k.Toggle, k.Up, k.Down, k.Reload, k.Cancel}}
+		{k.Toggle, k.Up, k.Down, k.Reload, k.Cancel, k.Help}}
 }
 
 // confirmKeys answer a yes/no question whose default is No.
@@ -143,8 +153,10 @@ func newPanelKeys() panelKeys {
 
 func (k panelKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Copy, k.CopyJSON, k.CopyEnv, k.CopyCurl, k.Reveal, k.Edit,
-		k.Setup, k.Back, k.Help, k.Quit}
+		k.Setup, k.Back}
 }
+
+func (k panelKeys) Pinned() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
 func (k panelKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Reveal, k.Copy},
@@ -174,48 +186,63 @@ func newCatalogKeys() catalogKeys {
 }
 
 func (k catalogKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Add, k.Remove, k.Price, k.ClearPrice, k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Add, k.Remove, k.Price, k.ClearPrice, k.Back}
 }
+
+func (k catalogKeys) Pinned() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
 func (k catalogKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Home, k.End},
 		{k.Add, k.Remove, k.Price, k.ClearPrice}, {k.Back, k.Help, k.Quit}}
 }
 
-// inputKeys serve one-line and small forms on the catalog screen.
+// inputKeys serve the catalog's add line and price form. Enter moves to
+// the next field, and saves (or adds) on the last one.
 type inputKeys struct {
-	Next, Prev, Save, Cancel key.Binding
+	Enter, Save, Next, Prev, Cancel key.Binding
 }
 
 func newInputKeys() inputKeys {
 	return inputKeys{
+		Enter:  bind([]string{"enter"}, "enter", "next field"),
+		Save:   bind([]string{"ctrl+s"}, "ctrl+s", "save"),
 		Next:   bind([]string{"tab"}, "tab", "next field"),
 		Prev:   bind([]string{"shift+tab"}, "shift+tab", "previous"),
-		Save:   bind([]string{"ctrl+s", "enter"}, "enter", "save"),
 		Cancel: bind([]string{"esc"}, "esc", "cancel"),
 	}
 }
 
 func (k inputKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Save, k.Next, k.Prev, k.Cancel}
+	return []key.Binding{k.Enter, k.Save, k.Next, k.Prev}
 }
 
-func (k inputKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+func (k inputKeys) Pinned() []key.Binding { return []key.Binding{k.Cancel} }
 
-// helpKeys close the full help.
+func (k inputKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Enter, k.Save, k.Next, k.Prev, k.Cancel}}
+}
+
+// helpKeys scroll and close the full help.
 type helpKeys struct {
-	Close, Quit key.Binding
+	Up, Down, Close, Quit key.Binding
 }
 
 func newHelpKeys() helpKeys {
 	return helpKeys{
-		Close: bind([]string{"?", "esc", "enter"}, "?/esc", "close help"),
+		Up:    bind([]string{"up", "k"}, "↑/k", "scroll up"),
+		Down:  bind([]string{"down", "j"}, "↓/j", "scroll down"),
+		Close: bind([]string{"?", "esc", "enter", "f1"}, "?/esc", "close help"),
 		Quit:  bind([]string{"q"}, "q", "quit"),
 	}
 }
 
-func (k helpKeys) ShortHelp() []key.Binding  { return []key.Binding{k.Close, k.Quit} }
-func (k helpKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+func (k helpKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down} }
+
+func (k helpKeys) Pinned() []key.Binding { return []key.Binding{k.Close, k.Quit} }
+
+func (k helpKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Close, k.Quit}}
+}
 
 // keyMaps gathers one key map per screen.
 type keyMaps struct {

@@ -151,7 +151,7 @@ func TestStoreErrorsReachTheFooter(t *testing.T) {
 		t.Errorf("a failed write should say so in words:\n%s", v)
 	}
 	h.send(storeChangedMsg{})
-	if h.m.status.text == "" {
+	if h.m.status.text(99) == "" {
 		t.Errorf("a failed reload cleared the error")
 	}
 }

@@ -10,6 +10,7 @@ type tokensLoadedMsg struct {
 	rows  []row
 	view  []int
 	query string
+	seq   uint64 // which load this is
 	err   error
 }
 
@@ -69,13 +70,15 @@ type spendLoadedMsg struct {
 
 // catalogChangedMsg is the result of a catalog change.
 type catalogChangedMsg struct {
-	done string // what happened, in words
-	err  error
+	before, name, after string // what happened, in words: before 'name' after
+	err                 error
 }
 
 // copiedMsg reports how a copy went.
 type copiedMsg struct {
-	what      string
+	what      string // "the key of"
+	name      string // the token it belongs to
+	tmux      bool   // the terminal runs inside tmux
 	systemOn  bool
 	systemErr error
 	oscOn     bool

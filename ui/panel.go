@@ -18,10 +18,9 @@ type panelState struct {
 // openPanel shows screen s about token t.
 func (m *Model) openPanel(s screen, t model.Token) {
 	m.reveal = 0
-	m.target = t
+	m.setTarget(t)
 	m.panel = panelState{}
-	m.state = s
-	m.setStatus("")
+	m.open(s)
 }
 
 // openDetail shows t's details and loads its daily spend.
@@ -29,19 +28,6 @@ func (m *Model) openDetail(t model.Token) tea.Cmd {
 	m.openPanel(screenDetail, t)
 	m.spend = nil
 	return spendCmd(m.cfg.Store, t.ID, m.cfg.Now())
-}
-
-// refreshTarget keeps a panel's token up to date after a reload.
-func (m *Model) refreshTarget() {
-	if m.target.ID == 0 {
-		return
-	}
-	for i := range m.list.all {
-		if m.list.all[i].tok.ID == m.target.ID {
-			m.target = m.list.all[i].tok
-			return
-		}
-	}
 }
 
 // panelKey returns the key of the panel's token as shown: masked unless
@@ -65,7 +51,7 @@ func (m *Model) updatePanel(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Up), key.Matches(km, k.Down):
 		m.scrollPanel(key.Matches(km, k.Down))
 	case key.Matches(km, k.Copy):
-		return m.copyText(t.Key, "the key of '"+t.Name+"'")
+		return m.copyText(t.Key, "the key of", t.Name)
 	case key.Matches(km, k.CopyJSON), key.Matches(km, k.CopyEnv),
 		key.Matches(km, k.CopyCurl):
 		return m.copySetup(km)
@@ -85,7 +71,7 @@ func (m *Model) updatePanel(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// scrollPanel moves the panel one line; viewPanel clamps it.
+// scrollPanel moves the panel one line; settle keeps it in range.
 func (m *Model) scrollPanel(down bool) {
 	if down {
 		m.panel.top++
@@ -102,27 +88,37 @@ func (m *Model) syncPanelKeys(s screen) {
 	k.CopyEnv.SetEnabled(setup)
 	k.CopyCurl.SetEnabled(setup)
 	k.Setup.SetEnabled(!setup)
-	k.Edit.SetEnabled(s == screenDetail)
 	k.Reveal.SetHelp("r", "reveal")
 	if m.panel.revealed {
 		k.Reveal.SetHelp("r", "mask")
 	}
 }
 
-// viewPanel scrolls content into h lines.
-func (m *Model) viewPanel(content []string, h int) []string {
-	m.panel.top = max(0, min(m.panel.top, len(content)-h))
-	out, _ := window(content, h, m.panel.top, -1)
+// panelLines is the content of the panel on top.
+func (m *Model) panelLines() []string {
+	switch m.state {
+	case screenCreated:
+		return m.createdLines()
+	case screenSetup:
+		return m.setupLines()
+	}
+	return m.detailLines()
+}
+
+// viewPanel draws the panel on top in h lines, scrolled as Update left
+// it.
+func (m *Model) viewPanel(h int) []string {
+	out, _ := window(m.panelLines(), h, m.panel.top, -1)
 	return out
 }
 
-func (m *Model) viewCreated(h int) []string {
+func (m *Model) createdLines() []string {
 	t := m.target
 	lines := []string{m.st.Title.Render(truncate("Created '"+printable(t.Name)+"'",
 		m.width)), "", "Its key:"}
 	lines = append(lines, wrap(m.panelKey(), m.width-2)...)
 	lines = append(lines, "")
-	lines = append(lines, wrap("Press c to copy it. It stays available: "+
-		"r reveals it on the table, s shows how to set up a client.", m.width)...)
-	return m.viewPanel(lines, h)
+	return append(lines, wrap("Press c to copy it. It stays available: "+
+		"r reveals it on the table, s shows how to set up a client, e edits it.",
+		m.width)...)
 }

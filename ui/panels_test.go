@@ -42,8 +42,8 @@ func TestCopyWritesOSC52(t *testing.T) {
 	if len(got) != 1 || got[0] != tok.Key {
 		t.Fatalf("OSC 52 carried %d payloads; want the key %s", len(got), keys.Mask(tok.Key))
 	}
-	if v := h.view(); !strings.Contains(v, "Sent the key of 'ci-runner' to the terminal's "+
-		"clipboard (OSC 52)") {
+	if v := h.view(); !strings.Contains(v, "Copied the key of 'ci-runner': sent to the "+
+		"terminal (OSC 52)") {
 		t.Errorf("footer:\n%s", v)
 	}
 	noKeys(t, h.view(), tok)
@@ -51,7 +51,10 @@ func TestCopyWritesOSC52(t *testing.T) {
 
 func TestCopyWrapsForMultiplexers(t *testing.T) {
 	cases := []struct{ env, prefix string }{
-		{"TMUX=/tmp/tmux-1/default,1,0", "\x1bPtmux;\x1b\x1b]52;c;"},
+		// tmux passes a plain OSC 52 on with set-clipboard on; it drops a
+		// passthrough one unless allow-passthrough is on too
+		{"TMUX=/tmp/tmux-1/default,1,0", "\x1b]52;c;"},
+		// GNU screen drops a plain one and passes a DCS-wrapped one on
 		{"STY=1234.pts-0.host", "\x1bP\x1b]52;c;"},
 		{"TERM=xterm", "\x1b]52;c;"},
 	}
@@ -78,14 +81,23 @@ func TestCopyReportsWhatWorked(t *testing.T) {
 		err  bool
 	}{
 		{"both", copier{system: true, out: &bytes.Buffer{},
-			write: func(string) error { return nil }}, "(system and OSC 52)", false},
+			write: func(string) error { return nil }},
+			"Copied the key of 'ci': in the system clipboard; sent to the terminal " +
+				"(OSC 52)", false},
 		{"system only", copier{system: true, write: func(string) error { return nil }},
-			"to the system clipboard", false},
+			"Copied the key of 'ci': in the system clipboard", false},
 		{"osc only", copier{system: true, out: &bytes.Buffer{},
-			write: func(string) error { return fail }}, "(OSC 52)", false},
+			write: func(string) error { return fail }},
+			"Copied the key of 'ci': no system clipboard (install xclip, xsel or " +
+				"wl-clipboard); sent to the terminal (OSC 52)", false},
+		{"osc in tmux", copier{system: true, out: &bytes.Buffer{}, env: []string{"TMUX=x"},
+			write: func(string) error { return fail }},
+			"sent to the terminal (OSC 52; in tmux set -g set-clipboard on)", false},
+		{"over ssh", copier{out: &bytes.Buffer{}},
+			"Copied the key of 'ci': sent to the terminal (OSC 52)", false},
 		{"neither", copier{system: true, write: func(string) error { return fail }},
-			"could not copy (system clipboard: No clipboard utilities available). " +
-				"Install xclip, xsel or wl-clipboard", true},
+			"could not copy the key of 'ci': no system clipboard (install xclip, " +
+				"xsel or wl-clipboard); r reveals the key", true},
 		{"hanging tool", copier{system: true, wait: 50 * time.Millisecond,
 			write: func(string) error { time.Sleep(time.Hour); return nil }},
 			"did not answer in time", true},
@@ -96,8 +108,10 @@ func TestCopyReportsWhatWorked(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := New(testConfig(openStore(t), nil))
 			defer m.Close()
-			m.onCopied(c.c.copy("secret", "the key"))
-			if m.status.isErr != c.err || !strings.Contains(m.status.text, c.want) {
+			msg := c.c.copy("secret", "the key of")
+			msg.name = "ci"
+			m.onCopied(msg)
+			if m.status.isErr != c.err || !strings.Contains(m.status.text(99), c.want) {
 				t.Errorf("status %+v, want %q", m.status, c.want)
 			}
 		})
@@ -308,12 +322,12 @@ func TestLiveRefreshBetweenConsoles(t *testing.T) {
 	defer b.Close()
 	hb := &harness{t: t, m: b}
 	hb.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	hb.run(loadTokensCmd(st, ""))
+	hb.run(loadTokensCmd(st, "", 1))
 	hb.press("down") // tok-01
 	wait := waitChangeCmd(b.sub, nil, nil)
 	ha := &harness{t: t, m: a}
 	ha.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	ha.run(loadTokensCmd(st, ""))
+	ha.run(loadTokensCmd(st, "", 1))
 	ha.press("n")
 	ha.typeText("from-a")
 	ha.press("ctrl+s")

@@ -69,6 +69,43 @@ func (p *modelPicker) refresh() {
 	p.cursor = max(0, min(p.cursor, len(p.items)-1))
 }
 
+// bestMatch puts the cursor on the name equal to the typed text, else on
+// the first row: after the text changes, the old position means nothing.
+func (p *modelPicker) bestMatch() {
+	q := strings.TrimSpace(p.query.Value())
+	p.cursor = 0
+	for i, it := range p.items {
+		if !it.add && it.name == q {
+			p.cursor = i
+			return
+		}
+	}
+	for i, it := range p.items {
+		if !it.add && strings.EqualFold(it.name, q) {
+			p.cursor = i
+			return
+		}
+	}
+}
+
+// offersAdd reports whether the typed text is a model name not listed,
+// which Enter then adds.
+func (p *modelPicker) offersAdd() bool {
+	q := strings.TrimSpace(p.query.Value())
+	return q != "" && !p.known[q]
+}
+
+// addTyped adds the typed name, ticked, as the "[+] add" row would.
+func (p *modelPicker) addTyped() {
+	for i, it := range p.items {
+		if it.add {
+			p.cursor = i
+			p.toggle()
+			return
+		}
+	}
+}
+
 // chosen returns the ticked names in list order; none means all models.
 func (p *modelPicker) chosen() []string {
 	var out []string
@@ -109,21 +146,25 @@ func (p *modelPicker) move(d int) {
 	p.cursor = max(0, min(p.cursor+d, len(p.items)-1))
 }
 
-// update edits the typed text; pasted text goes there too, as data.
+// update edits the typed text; pasted text goes there too, as data. When
+// the text changes, the cursor goes to the best match.
 func (p *modelPicker) update(msg tea.KeyMsg) tea.Cmd {
 	p.err = ""
+	before := p.query.Value()
+	var cmd tea.Cmd
 	if text, ok := typedText(msg); ok {
-		text = strings.TrimSpace(text)
-		cmd, cut := insertText(&p.query, text, model.MaxModelLen)
+		var cut bool
+		cmd, cut = insertText(&p.query, strings.TrimSpace(text), model.MaxModelLen)
 		if cut {
 			p.err = fmt.Sprintf("model: the most is %d characters", model.MaxModelLen)
 		}
-		p.refresh()
-		return cmd
+	} else {
+		p.query, cmd = p.query.Update(msg)
 	}
-	var cmd tea.Cmd
-	p.query, cmd = p.query.Update(msg)
 	p.refresh()
+	if p.query.Value() != before {
+		p.bestMatch()
+	}
 	return cmd
 }
 
@@ -141,7 +182,7 @@ func (p *modelPicker) summary() string {
 
 // viewList draws up to h items; it returns the lines and which line holds
 // the cursor.
-func (p *modelPicker) viewList(st styles, h int, focused bool) ([]string, int) {
+func (p *modelPicker) viewList(st styles, h, w int, focused bool) ([]string, int) {
 	if len(p.items) == 0 {
 		return []string{st.Faint.Render("    (the catalog is empty: type a model name)")}, 0
 	}
@@ -150,20 +191,20 @@ func (p *modelPicker) viewList(st styles, h int, focused bool) ([]string, int) {
 	end := min(len(p.items), top+max(1, h))
 	lines := make([]string, 0, end-top)
 	for i := top; i < end; i++ {
-		lines = append(lines, p.itemLine(st, i, focused && i == p.cursor))
+		lines = append(lines, p.itemLine(st, i, focused && i == p.cursor, w))
 	}
 	return lines, p.cursor - top
 }
 
-func (p *modelPicker) itemLine(st styles, i int, cur bool) string {
+func (p *modelPicker) itemLine(st styles, i int, cur bool, w int) string {
 	it := p.items[i]
 	box := "[ ] "
 	if p.ticked[it.name] {
 		box = "[x] "
 	}
-	text := box + printable(it.name)
+	text := box + truncate(printable(it.name), w-10)
 	if it.add {
-		text = fmt.Sprintf("[+] add %q (space)", it.name)
+		text = `[+] add "` + truncate(printable(it.name), w-30) + `" (space or enter)`
 	}
 	if cur {
 		return st.Selected.Render("  " + selMarker + text)

@@ -53,19 +53,8 @@ func (m *Model) openPrice(cm model.CatalogModel) tea.Cmd {
 		}
 	}
 	m.price = p
-	m.sizePriceInputs()
-	m.state = screenPrice
+	m.open(screenPrice)
 	return p.inputs[0].Focus()
-}
-
-func (m *Model) sizePriceInputs() {
-	if m.price == nil {
-		return
-	}
-	for i := range m.price.inputs {
-		m.price.inputs[i].Width = max(8, m.width-8)
-		m.price.inputs[i].SetCursor(m.price.inputs[i].Position())
-	}
 }
 
 func (p *priceForm) setFocus(i int) tea.Cmd {
@@ -91,20 +80,37 @@ func (m *Model) updatePrice(msg tea.Msg) tea.Cmd {
 			return p.setFocus(p.focus + 1)
 		case key.Matches(km, k.Prev):
 			return p.setFocus(p.focus - 1)
-		case km.String() == "enter" && p.focus < priceCached:
+		case key.Matches(km, k.Enter) && p.focus < priceCached:
 			return p.setFocus(p.focus + 1)
-		case key.Matches(km, k.Save):
+		case key.Matches(km, k.Enter), key.Matches(km, k.Save):
 			return m.savePrice()
 		}
 	}
-	cmd, e := moneyKey(&p.inputs[p.focus], km, priceLimit, "price")
-	p.errs[p.focus] = e
+	cmd, refused := moneyKey(&p.inputs[p.focus], km, priceLimit, "price")
+	p.errs[p.focus] = refused
+	if refused == "" {
+		p.errs[p.focus] = p.check(p.focus)
+	}
 	return cmd
 }
 
-// moneyKey edits an amount field: typed keys must be digits, separators or
-// "$"; a paste is taken only when the field then holds a valid amount. It
-// returns the message to show under the field, if any.
+// check validates price field i: the cached price may be empty (the
+// input price then applies); the others must hold an amount.
+func (p *priceForm) check(i int) string {
+	v := strings.TrimSpace(p.inputs[i].Value())
+	if v == "" && i == priceCached {
+		return ""
+	}
+	if _, err := model.ParseMoney(v); err != nil {
+		return "price: " + err.Error()
+	}
+	return ""
+}
+
+// moneyKey edits an amount field. Typed text goes in as typed, so that
+// what is shown is what was typed, and the caller shows why it is not an
+// amount until it is one; a paste is taken only when the field then holds
+// a valid amount. It returns the message for a refused paste.
 func moneyKey(in *textinput.Model, km tea.KeyMsg, limit int,
 	field string) (tea.Cmd, string) {
 	text, ok := typedText(km)
@@ -121,45 +127,17 @@ func moneyKey(in *textinput.Model, km tea.KeyMsg, limit int,
 			return nil, fmt.Sprintf("Refused the pasted text: %s: %v", field, err)
 		}
 	}
-	kept, refused := splitAmountChars(text)
-	cmd, _ := insertText(in, kept, limit)
-	if refused != "" && !km.Paste {
-		return cmd, fmt.Sprintf("%s: %q is not part of an amount; type digits and "+
-			"one decimal point, such as 12.50", field, refused)
-	}
+	cmd, _ := insertText(in, text, limit)
 	return cmd, ""
-}
-
-// splitAmountChars keeps the characters an amount can hold (digits,
-// separators, a dollar sign) and returns the others apart.
-func splitAmountChars(text string) (kept, refused string) {
-	var k, r strings.Builder
-	for _, c := range text {
-		if strings.ContainsRune("0123456789.,$", c) {
-			k.WriteRune(c)
-		} else {
-			r.WriteRune(c)
-		}
-	}
-	return k.String(), r.String()
 }
 
 // savePrice checks the three amounts and saves them.
 func (m *Model) savePrice() tea.Cmd {
 	p := m.price
 	var vals [priceFields]model.Money
-	p.errs = [priceFields]string{}
 	for i := range p.inputs {
-		v := strings.TrimSpace(p.inputs[i].Value())
-		if v == "" && i == priceCached {
-			continue
-		}
-		amt, err := model.ParseMoney(v)
-		if err != nil {
-			p.errs[i] = "price: " + err.Error()
-			continue
-		}
-		vals[i] = amt
+		p.errs[i] = p.check(i)
+		vals[i], _ = model.ParseMoney(p.inputs[i].Value()) // checked just above
 	}
 	for i, e := range p.errs {
 		if e != "" {
@@ -188,9 +166,28 @@ func (m *Model) viewPrice(h int) []string {
 			focusLine = len(lines)
 		}
 		lines = append(lines, m.label(priceLabel(i), i == p.focus),
-			"    $ "+p.inputs[i].View())
+			"    $ "+m.inputView(&p.inputs[i], m.width-6))
 		lines = append(lines, m.fieldError(p.errs[i])...)
 	}
 	out, _ := window(lines, h, 0, focusLine+1)
 	return out
+}
+
+// syncInputKeys enables the bindings of the catalog's add line (one
+// field: Enter adds) or of the price form (Enter moves on, and saves on
+// the last field).
+func (m *Model) syncInputKeys() {
+	k := &m.keys.input
+	add := m.state == screenCatalogAdd
+	k.Next.SetEnabled(!add)
+	k.Prev.SetEnabled(!add)
+	k.Save.SetEnabled(!add)
+	switch {
+	case add:
+		k.Enter.SetHelp("enter", "add")
+	case m.price != nil && m.price.focus == priceCached:
+		k.Enter.SetHelp("enter", "save")
+	default:
+		k.Enter.SetHelp("enter", "next field")
+	}
 }

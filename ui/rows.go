@@ -58,8 +58,58 @@ func (l *tokenList) selected() (model.Token, bool) {
 	return l.all[l.view[l.cursor]].tok, true
 }
 
+// has reports whether token id is among the rows.
+func (l *tokenList) has(id uint64) bool {
+	for i := range l.all {
+		if l.all[i].tok.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // at returns the row shown at view index i.
 func (l *tokenList) at(i int) *row { return &l.all[l.view[i]] }
+
+// without returns the rows and view with the token id left out; the view
+// holds indexes into all, in order.
+func (l *tokenList) without(id uint64) ([]row, []int, bool) {
+	at := -1
+	for i := range l.all {
+		if l.all[i].tok.ID == id {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return nil, nil, false
+	}
+	rows := make([]row, 0, len(l.all)-1)
+	rows = append(append(rows, l.all[:at]...), l.all[at+1:]...)
+	view := make([]int, 0, len(l.view))
+	for _, v := range l.view {
+		switch {
+		case v < at:
+			view = append(view, v)
+		case v > at:
+			view = append(view, v-1)
+		}
+	}
+	return rows, view, true
+}
+
+// holds reports whether any row is one of ids.
+func holds(rows []row, ids map[uint64]deleteState) bool {
+	if len(ids) == 0 {
+		return false
+	}
+	for i := range rows {
+		if _, ok := ids[rows[i].tok.ID]; ok {
+			return true
+		}
+	}
+	return false
+}
 
 // replace installs new rows and their view, keeping the selection by ID.
 func (l *tokenList) replace(rows []row, view []int) {
@@ -69,9 +119,15 @@ func (l *tokenList) replace(rows []row, view []int) {
 }
 
 // setView installs a new view, keeping the selected token if it is still
-// shown, else the same screen position, clamped.
+// shown, else the same screen position, clamped. A view with no rows
+// keeps the selected token's ID, so that it is selected again when the
+// filter that hid it is cleared.
 func (l *tokenList) setView(view []int) {
 	l.view = view
+	if len(view) == 0 {
+		l.cursor, l.offset = 0, 0
+		return
+	}
 	idx := -1
 	if l.selID != 0 {
 		for i, v := range view {
@@ -97,13 +153,10 @@ func (l *tokenList) moveTo(i int) {
 }
 
 // scroll keeps the cursor within the visible window of height rows.
-func (l *tokenList) scroll(height int) {
-	height = max(1, height)
-	if l.cursor < l.offset {
-		l.offset = l.cursor
-	}
-	if l.cursor >= l.offset+height {
-		l.offset = l.cursor - height + 1
-	}
-	l.offset = max(0, min(l.offset, len(l.view)-height))
+func (l *tokenList) scroll(height int) { l.offset = l.offsetFor(height) }
+
+// offsetFor is the first row shown in a window of height rows that holds
+// the cursor, moved as little as possible from the current offset.
+func (l *tokenList) offsetFor(height int) int {
+	return windowTop(len(l.view), max(1, height), l.offset, l.cursor)
 }

@@ -131,20 +131,20 @@ func (m *Model) copySetup(km tea.KeyMsg) tea.Cmd {
 	k := m.keys.panel
 	switch {
 	case key.Matches(km, k.CopyJSON):
-		return m.copyText(s.openClaw, "the OpenClaw block")
+		return m.copyText(s.openClaw, "the OpenClaw block for", m.target.Name)
 	case key.Matches(km, k.CopyEnv):
-		return m.copyText(s.env, "the environment lines")
+		return m.copyText(s.env, "the environment lines for", m.target.Name)
 	}
-	return m.copyText(s.curl, "the curl example")
+	return m.copyText(s.curl, "the curl example for", m.target.Name)
 }
 
-func (m *Model) viewSetup(h int) []string {
+func (m *Model) setupLines() []string {
 	t := m.target
 	s := buildSetup(t, m.panelKey(), m.cfg.BaseURL, m.catalog)
 	w := m.width
 	lines := []string{m.st.Title.Render(truncate("Set up a client for '"+
 		printable(t.Name)+"'", w))}
-	lines = append(lines, wrap("Base URL "+m.cfg.BaseURL+" (--base-url or "+
+	lines = append(lines, wrap("Base URL "+printable(m.cfg.BaseURL)+" (--base-url or "+
 		"KEYWARD_BASE_URL). Copies hold the full key.", w)...)
 	section := func(n, title, body string) {
 		lines = append(lines, "", m.st.Label.Render(truncate(n+"  "+title, w)))
@@ -157,5 +157,5 @@ func (m *Model) viewSetup(h int) []string {
 	if m.panel.revealed {
 		lines = append(lines, "", "Press r to mask the key again.")
 	}
-	return m.viewPanel(lines, h)
+	return lines
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,8 +13,9 @@ import (
 	"keyward/model"
 )
 
-// checkFits fails when a line of v is wider than w cells or v has more
-// than h lines.
+// checkFits fails when a line of v is wider than w cells under either
+// way of counting (lipgloss's grapheme clusters, a wcwidth terminal's
+// runes), with cursor moves honoured, or v has more than h lines.
 func checkFits(t testing.TB, v string, w, h int) {
 	t.Helper()
 	lines := strings.Split(v, "\n")
@@ -20,10 +23,85 @@ func checkFits(t testing.TB, v string, w, h int) {
 		t.Errorf("%dx%d: %d lines", w, h, len(lines))
 	}
 	for i, l := range lines {
-		if got := ansi.StringWidth(l); got > w {
+		if got := safeCells(l); got > w {
 			t.Errorf("%dx%d: line %d is %d cells: %q", w, h, i, got, l)
 		}
+		for _, wc := range []bool{false, true} {
+			if got := reach(l, wc); got > w {
+				t.Errorf("%dx%d: line %d reaches cell %d (wcwidth %v): %q", w, h, i,
+					got, wc, l)
+			}
+		}
 	}
+}
+
+// chaRe matches an absolute cursor move: CSI n G.
+var chaMove = regexp.MustCompile(`^\x1b\[([0-9]+)G$`)
+
+// onScreen draws line as a terminal would, counting widths like lipgloss
+// or (wc) like a wcwidth terminal: cursor moves pad or overwrite, other
+// escape sequences vanish. It returns the text and each character's
+// starting cell.
+func onScreen(line string, wc bool) []cell {
+	var out []cell
+	col := 0
+	eachPiece(line, func(p piece) bool {
+		if p.esc {
+			if m := chaMove.FindStringSubmatch(p.text); m != nil {
+				col, _ = strconv.Atoi(m[1])
+				col--
+			}
+			return true
+		}
+		w := p.w.lg
+		if wc {
+			w = p.w.wc
+		}
+		// a move back overwrites what was drawn there
+		for len(out) > 0 && out[len(out)-1].end > col {
+			out = out[:len(out)-1]
+		}
+		out = append(out, cell{text: p.text, start: col, end: col + w})
+		col += w
+		return true
+	})
+	return out
+}
+
+// cell is one character on screen, from start up to end.
+type cell struct {
+	text       string
+	start, end int
+}
+
+// reach is the rightmost cell a line touches when drawn.
+func reach(line string, wc bool) int {
+	n := 0
+	col := 0
+	eachPiece(line, func(p piece) bool {
+		if m := chaMove.FindStringSubmatch(p.text); p.esc && m != nil {
+			col, _ = strconv.Atoi(m[1])
+			col--
+			return true
+		}
+		if !p.esc {
+			col += map[bool]int{false: p.w.lg, true: p.w.wc}[wc]
+			n = max(n, col)
+		}
+		return true
+	})
+	return n
+}
+
+// textAt is what the screen shows from cell from on, as a plain string.
+func textAt(cells []cell, from int) string {
+	var b strings.Builder
+	for _, c := range cells {
+		if c.start >= from {
+			b.WriteString(c.text)
+		}
+	}
+	return b.String()
 }
 
 // mixedStore holds names of every width: CJK, emoji with modifiers and
@@ -56,7 +134,7 @@ func visitScreens(t *testing.T, h *harness, visit func(name string)) {
 		{"form-quota", []string{"tab", "space", "tab"}, screenForm},
 		{"form-models", []string{"tab"}, screenForm},
 		{"discard", []string{"g", "esc"}, screenDiscard},
-		{"edit", []string{"y", "e"}, screenForm},
+		{"edit", []string{"y", "down", "up", "e"}, screenForm},
 		{"delete", []string{"esc", "d"}, screenDelete},
 		{"setup", []string{"n", "s"}, screenSetup},
 		{"setup-revealed", []string{"r", "down"}, screenSetup},
@@ -108,9 +186,15 @@ func TestEveryScreenFitsEverySize(t *testing.T) {
 	}
 }
 
+// TestColumnsAlignWithWideCharacters draws every row as a terminal that
+// counts like lipgloss and as one that counts like tmux would: in both,
+// Status starts at its column, the name keeps its ellipsis when cut, and
+// a gap stays before Status.
 func TestColumnsAlignWithWideCharacters(t *testing.T) {
 	st := openStore(t)
-	for _, s := range mixedNames() {
+	specs := append(mixedNames(), model.Spec{Name: strings.Repeat("💇🏻‍♀️", 12),
+		Unlimited: true})
+	for _, s := range specs {
 		mustCreate(t, st, s)
 	}
 	for _, w := range []int{40, 60, 80, 100, 120, 200} {
@@ -118,32 +202,105 @@ func TestColumnsAlignWithWideCharacters(t *testing.T) {
 		c := tableColumns(w)
 		want := markerW + c.name + c.gap // where Status starts
 		for i := 0; i < len(h.m.list.view); i++ {
-			line := h.m.tokenRow(c, h.m.list.at(i).tok, i == h.m.list.cursor)
-			plain := ansi.Strip(line)
-			status := h.m.list.at(i).tok.Status().String()
-			idx := strings.Index(plain, status)
-			if got := ansi.StringWidth(plain[:idx]); got != want {
-				t.Errorf("width %d row %q: status at cell %d, want %d", w,
-					h.m.list.at(i).tok.Name, got, want)
+			tok := h.m.list.at(i).tok
+			line := h.m.tokenRow(c, tok, i == h.m.list.cursor)
+			for _, wc := range []bool{false, true} {
+				cells := onScreen(line, wc)
+				status := tok.Status().String()
+				if got := textAt(cells, want); !strings.HasPrefix(got, status) {
+					t.Errorf("width %d (wcwidth %v) row %q: at cell %d %q, want %s",
+						w, wc, tok.Name, want, got, status)
+				}
+				name := textBetween(cells, markerW, want)
+				if end := nameEnd(cells, want); end > markerW+c.name {
+					t.Errorf("width %d (wcwidth %v): name %q ends at %d, past %d",
+						w, wc, name, end, markerW+c.name)
+				}
+				if safeCells(tok.Name) > c.name && !strings.Contains(name, ellipsis) {
+					t.Errorf("width %d: cut name %q lost its ellipsis", w, name)
+				}
 			}
-			if got := ansi.StringWidth(plain); got > w {
-				t.Errorf("width %d: row is %d cells", w, got)
-			}
+			checkFits(t, line, w, 1)
 		}
 	}
+}
+
+// textBetween is what the screen shows in cells [from, to).
+func textBetween(cells []cell, from, to int) string {
+	var b strings.Builder
+	for _, c := range cells {
+		if c.start >= from && c.start < to {
+			b.WriteString(c.text)
+		}
+	}
+	return b.String()
+}
+
+// nameEnd is where the last character drawn before cell limit ends,
+// spaces aside.
+func nameEnd(cells []cell, limit int) int {
+	end := 0
+	for _, c := range cells {
+		if c.start < limit && c.text != " " {
+			end = max(end, c.end)
+		}
+	}
+	return end
 }
 
 func TestTruncationKeepsCharactersWhole(t *testing.T) {
 	for _, s := range []string{"日本語🔑日本語", "💇🏻‍♀️💇🏻‍♀️💇🏻‍♀️ops", "🇺🇦🇺🇦🇺🇦"} {
 		for w := 1; w < 12; w++ {
 			got := fit(s, w)
-			if ansi.StringWidth(got) != w {
-				t.Errorf("fit(%q, %d) = %q is %d cells", s, w, got, ansi.StringWidth(got))
+			if safeCells(got) != w && !(safeCells(got) == w-1 && strings.HasSuffix(got, " ")) {
+				t.Errorf("fit(%q, %d) = %q is %d cells", s, w, got, safeCells(got))
+			}
+			if safeCells(got) > w || ansi.StringWidth(got) > w {
+				t.Errorf("fit(%q, %d) = %q is too wide", s, w, got)
 			}
 			if strings.ContainsRune(got, '\uFFFD') {
 				t.Errorf("fit(%q, %d) broke a character: %q", s, w, got)
 			}
 		}
+	}
+}
+
+// TestConservativeWidth pins the two counts for the names the tester
+// saw break tmux.
+func TestConservativeWidth(t *testing.T) {
+	cases := []struct {
+		s      string
+		lg, wc int
+	}{
+		{"abc", 3, 3},
+		{"日本語", 6, 6},
+		{"💇🏻‍♀️", 2, 5},
+		{"👨‍👩‍👧‍👦", 2, 8},
+		{"Ünïcödé", 7, 7},
+		{"\x1b[1mbold\x1b[0m", 4, 4},
+	}
+	for _, c := range cases {
+		if got := measure(c.s); got.lg != c.lg || got.wc != c.wc {
+			t.Errorf("measure(%q) = %+v, want lg %d wc %d", c.s, got, c.lg, c.wc)
+		}
+	}
+	for w := 1; w <= 12; w++ {
+		got := truncate("💇🏻‍♀️💇🏻‍♀️ops-team", w)
+		if m := measure(got); !m.fitsIn(w) {
+			t.Errorf("truncate to %d gave %q: %+v", w, got, m)
+		}
+	}
+	if got := truncateLeft("/home/💇🏻‍♀️/k.db", 9); safeCells(got) > 9 ||
+		!strings.HasSuffix(got, "/k.db") || !strings.HasPrefix(got, ellipsis) {
+		t.Errorf("truncateLeft: %q", got)
+	}
+	for _, line := range wrap("Delete '💇🏻‍♀️💇🏻‍♀️💇🏻‍♀️💇🏻‍♀️💇🏻‍♀️💇🏻‍♀️'? This cannot be undone.", 12) {
+		if safeCells(line) > 12 {
+			t.Errorf("wrapped line %q is %d cells", line, safeCells(line))
+		}
+	}
+	if got := wrap("    indented words here", 12); got[0] != "    indented" {
+		t.Errorf("wrap lost the indentation: %q", got)
 	}
 }
 

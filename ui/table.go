@@ -81,11 +81,11 @@ func (m *Model) viewTable(h int) []string {
 	}
 	c := tableColumns(m.width)
 	n := m.tableRows(h)
-	m.list.scroll(n)
+	off := m.list.offsetFor(n)
 	lines := make([]string, 0, h)
 	lines = append(lines, m.st.ColHead.Render(m.headRow(c)))
-	end := min(len(m.list.view), m.list.offset+n)
-	for i := m.list.offset; i < end; i++ {
+	end := min(len(m.list.view), off+n)
+	for i := off; i < end; i++ {
 		lines = append(lines, m.tokenRow(c, m.list.at(i).tok, i == m.list.cursor))
 	}
 	for len(lines) < n+1 {
@@ -159,8 +159,9 @@ func (m *Model) statusStyle(t model.Token) lipgloss.Style {
 // joinCols lays cells out after the row marker at their widths, gap
 // apart. After a cell holding non-ASCII text the next one starts with an
 // absolute cursor move (CHA): terminals disagree on the width of some emoji
-// sequences (tmux counts a skin tone and a gender sign separately) and of
-// ambiguous-width symbols, and the move keeps the columns aligned anyway.
+// sequences (tmux counts a skin tone and a gender sign separately), so
+// such a cell is cut and padded to fit under both counts (see fit), and
+// the move puts the next column where it belongs under either.
 func joinCols(cols []string, widths []int, gap int) string {
 	var b strings.Builder
 	pos, wide := markerW, false
@@ -245,9 +246,9 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Reveal):
 		m.toggleReveal(t)
 	case key.Matches(msg, k.Copy):
-		return m.copyText(t.Key, "the key of '"+t.Name+"'")
+		return m.copyText(t.Key, "the key of", t.Name)
 	case key.Matches(msg, k.Delete):
-		m.target, m.state = t, screenDelete
+		m.askDelete(t)
 	case key.Matches(msg, k.Setup):
 		m.openPanel(screenSetup, t)
 	case key.Matches(msg, k.Detail):

@@ -34,8 +34,11 @@ type Config struct {
 	// session passes its own.
 	Renderer *lipgloss.Renderer
 	// Output receives OSC 52 copy sequences: the local terminal or the SSH
-	// session. nil turns OSC 52 off.
+	// session. nil turns OSC 52 off; Run draws on it (nil: standard output).
 	Output io.Writer
+	// Input is what Run reads keys from; nil means standard input. The
+	// SSH server passes the session to its own program instead.
+	Input io.Reader
 	// SystemClipboard enables the system clipboard (false over SSH).
 	SystemClipboard bool
 	// Environ is the terminal side's environment ("KEY=value"), read for
@@ -104,6 +107,10 @@ type Model struct {
 
 	form    *tokenForm
 	target  model.Token // the token a panel or question is about
+	since   uint64      // loads issued up to when target was shown
+	loads   uint64      // token loads issued so far
+	gone    map[uint64]deleteState
+	tail    answerTail
 	panel   panelState
 	spend   []model.DaySpend
 	cat     catalogState
@@ -115,12 +122,6 @@ type Model struct {
 	done   <-chan struct{}
 }
 
-// statusLine is the footer's result or error line.
-type statusLine struct {
-	text  string
-	isErr bool
-}
-
 // New builds a console over cfg.Store, which must not be nil, and
 // subscribes to its changes. Quitting, the end of cfg.Context, or Close
 // ends the subscription.
@@ -128,8 +129,8 @@ func New(cfg Config) *Model {
 	cfg = withDefaults(cfg)
 	st := newStyles(cfg.Renderer)
 	m := &Model{cfg: cfg, path: cfg.Store.Path(), st: st, keys: newKeyMaps(),
-		help: st.newHelp()}
-	m.filter = newInput(st, "name or key", 200)
+		help: st.newHelp(), gone: map[uint64]deleteState{}}
+	m.filter = newInput(st, "name or key", filterLimit)
 	m.filter.Prompt = "Filter: "
 	if cfg.Context != nil {
 		m.done = cfg.Context.Done()
@@ -158,11 +159,13 @@ func withDefaults(cfg Config) Config {
 }
 
 // newInput makes a one-line text input drawn with the session's styles.
+// The placeholder is shown in parentheses, so that without colour it
+// cannot be taken for typed text.
 func newInput(st styles, placeholder string, limit int) textinput.Model {
 	in := textinput.New()
 	st.styleInput(&in)
 	in.Prompt = ""
-	in.Placeholder = placeholder
+	in.Placeholder = "(" + placeholder + ")"
 	in.CharLimit = limit
 	_ = in.Cursor.SetMode(cursor.CursorStatic) // a steady cursor needs no command
 	return in
@@ -179,30 +182,62 @@ func (m *Model) Close() {
 // Init loads the tokens and the catalog and starts listening for changes.
 func (m *Model) Init() tea.Cmd {
 	m.loading = true
-	return tea.Batch(loadTokensCmd(m.cfg.Store, m.query), loadCatalogCmd(m.cfg.Store),
+	m.settle()
+	return tea.Batch(m.loadCmd(), loadCatalogCmd(m.cfg.Store),
 		waitChangeCmd(m.sub, m.done, m.cancel))
 }
 
-// Update handles one message. Ctrl+C quits from anywhere at once; results
+// Update handles one message, then settles what the next View reads
+// (enabled keys, scroll positions), so that View changes nothing.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.settle()
+	return m, cmd
+}
+
+// update handles one message. Ctrl+C quits from anywhere at once; results
 // of store calls are handled whatever the screen; keys go to the screen
 // on top.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
-		return m, nil
+		return nil
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyCtrlC && !msg.Paste {
-			return m, m.quit()
+			return m.quit()
 		}
-		if msg.Type == tea.KeyRunes && !msg.Paste && len(msg.Runes) > 1 && !m.typing() {
-			return m, m.splitKeys(msg)
+		if m.tail.swallow(msg, m.cfg.Now()) {
+			return nil
+		}
+		// Several characters in one read: a word answers a question as a
+		// whole, text goes to a text field, and keys on other screens
+		// are handled one by one.
+		if msg.Type == tea.KeyRunes && !msg.Paste && len(msg.Runes) > 1 &&
+			!m.typing() && !m.asking() {
+			return m.splitKeys(msg)
 		}
 	}
 	if cmd, ok := m.handleResult(msg); ok {
-		return m, cmd
+		return cmd
 	}
-	return m, m.updateScreen(msg)
+	return m.updateScreen(msg)
+}
+
+// asking reports whether a yes/no question has the keys.
+func (m *Model) asking() bool {
+	switch m.state {
+	case screenDelete, screenDiscard, screenCatalogRemove:
+		return true
+	}
+	return false
+}
+
+// open puts screen s on top. The footer's message belonged to what came
+// before, so it is cleared.
+func (m *Model) open(s screen) {
+	m.state = s
+	m.status = statusLine{}
 }
 
 // typing reports whether a text field has the keys, so that several
@@ -286,12 +321,8 @@ func (m *Model) viewBody(h int) []string {
 		return m.viewDiscard(h)
 	case screenDelete:
 		return m.viewDelete(h)
-	case screenCreated:
-		return m.viewCreated(h)
-	case screenSetup:
-		return m.viewSetup(h)
-	case screenDetail:
-		return m.viewDetail(h)
+	case screenCreated, screenSetup, screenDetail:
+		return m.viewPanel(h)
 	case screenCatalog, screenCatalogAdd, screenCatalogRemove:
 		return m.viewCatalog(h)
 	case screenPrice:
@@ -304,11 +335,16 @@ func (m *Model) viewBody(h int) []string {
 }
 
 // setStatus shows a result in the footer.
-func (m *Model) setStatus(text string) { m.status = statusLine{text: text} }
+func (m *Model) setStatus(text string) { m.status = statusLine{before: text} }
+
+// setNamed shows a result about a name in the footer: before 'name' after.
+func (m *Model) setNamed(before, name, after string) {
+	m.status = statusLine{before: before, name: printable(name), after: after}
+}
 
 // setError shows an error in the footer and logs it.
 func (m *Model) setError(err error) {
-	m.status = statusLine{text: errorText(err), isErr: true}
+	m.status = statusLine{before: errorText(err), isErr: true}
 	m.cfg.Logger.Warn("console", "error", err.Error())
 }
 
@@ -316,8 +352,4 @@ func (m *Model) setError(err error) {
 func (m *Model) resize(w, h int) {
 	m.width, m.height = w, h
 	m.help.Width = w
-	m.filter.Width = max(8, w-len(m.filter.Prompt)-2)
-	m.filter.SetCursor(m.filter.Position())
-	m.sizeInputs()
-	m.sizePriceInputs()
 }
