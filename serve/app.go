@@ -173,10 +173,11 @@ func (a *app) listen() error {
 // newGateway builds the gateway and its HTTP server.
 func (a *app) newGateway() error {
 	gw, err := gateway.New(a.store, gateway.Config{
-		Upstream:     a.opts.upstream,
-		UpstreamKey:  a.opts.upstreamKey,
-		DenyUnpriced: a.opts.denyUnpriced,
-		Logger:       a.log,
+		Upstream:      a.opts.upstream,
+		UpstreamKey:   a.opts.upstreamKey,
+		DenyUnpriced:  a.opts.denyUnpriced,
+		NoPassthrough: !a.opts.passthrough,
+		Logger:        a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

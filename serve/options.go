@@ -39,6 +39,7 @@ type options struct {
 	logPath        string
 	baseURL        string
 	drainTimeout   time.Duration
+	passthrough    bool
 }
 
 // usageText is printed for --help and after a usage error.
@@ -101,6 +102,8 @@ func defineFlags(fs *flag.FlagSet, o *options, unpriced *string) {
 	fs.StringVar(&o.logPath, "log", "", "log `FILE` (default: standard error)")
 	fs.StringVar(&o.baseURL, "base-url", "", "gateway `URL` shown in the console's "+
 		"set-up panel (default: from --http)")
+	fs.BoolVar(&o.passthrough, "passthrough", true, "forward other /v1/ paths "+
+		"after the key check, unmetered; false refuses them (404)")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", DefaultDrainTimeout,
 		"on SIGINT/SIGTERM, how long in-flight gateway requests (long streams) "+
 			"may take to finish")

@@ -19,14 +19,20 @@ func TestParseArgs(t *testing.T) {
 			if o.sshAddr != DefaultSSHAddr || o.httpAddr != "" {
 				t.Errorf("ssh %q http %q", o.sshAddr, o.httpAddr)
 			}
-			if o.drainTimeout != DefaultDrainTimeout {
-				t.Errorf("drain %v", o.drainTimeout)
+			if o.drainTimeout != DefaultDrainTimeout || !o.passthrough {
+				t.Errorf("drain %v passthrough %v", o.drainTimeout, o.passthrough)
 			}
 		}},
 		{name: "gateway on", args: []string{"--upstream", "http://127.0.0.1:1/v1",
 			"--drain-timeout", "5m"}, check: func(t *testing.T, o options) {
 			if o.httpAddr != DefaultHTTPAddr || o.drainTimeout != 5*time.Minute {
 				t.Errorf("http %q drain %v", o.httpAddr, o.drainTimeout)
+			}
+		}},
+		{name: "passthrough off", args: []string{"--upstream", "http://127.0.0.1:1/v1",
+			"--passthrough=false"}, check: func(t *testing.T, o options) {
+			if o.passthrough {
+				t.Error("--passthrough=false was ignored")
 			}
 		}},
 		{name: "nothing to serve", args: []string{"--ssh", ""},

@@ -68,7 +68,8 @@ func createCmd(st storage.Store, actor string, spec model.Spec) tea.Cmd {
 	spec.Models = slices.Clone(spec.Models)
 	return func() tea.Msg {
 		tok, err := st.Create(actor, spec)
-		return tokenSavedMsg{tok: tok, created: true, err: wrapf(err, "create %q", shortName(spec.Name))}
+		return tokenSavedMsg{tok: tok, created: true,
+			err: wrapf(err, "create %q", shortName(spec.Name))}
 	}
 }
 

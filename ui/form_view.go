@@ -123,4 +123,3 @@ func (m *Model) formModels(l *formLines, listH int) {
 	l.add(m.fieldError(f.errs[fieldModels])...)
 	l.add(m.fieldError(f.picker.err)...)
 }
-

@@ -157,16 +157,20 @@ func (m *Model) statusStyle(t model.Token) lipgloss.Style {
 }
 
 // joinCols lays cells out after the row marker at their widths, gap
-// apart. After a cell holding non-ASCII text the next one starts with an
-// absolute cursor move (CHA): terminals disagree on the width of some emoji
-// sequences (tmux counts a skin tone and a gender sign separately), so
-// such a cell is cut and padded to fit under both counts (see fit), and
-// the move puts the next column where it belongs under either.
+// apart. Terminals disagree on the width of some emoji sequences (tmux
+// counts a skin tone and a gender sign apart), so a cell holding non-ASCII
+// text is cut and padded to fit under every count (see fit); after it, an
+// erase (ECH) clears what an earlier frame left up to the next column,
+// wherever the terminal put the cursor, and an absolute move (CHA) starts
+// the next column where it belongs.
 func joinCols(cols []string, widths []int, gap int) string {
 	var b strings.Builder
 	pos, wide := markerW, false
 	for i, c := range cols {
 		if i > 0 {
+			if wide {
+				fmt.Fprintf(&b, "\x1b[%dX", widths[i-1]+gap)
+			}
 			b.WriteString(strings.Repeat(" ", gap))
 			pos += gap
 			if wide {
