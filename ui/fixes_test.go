@@ -596,3 +596,44 @@ func TestCatalogCachedPrice(t *testing.T) {
 		}
 	}
 }
+
+// TestPriceKeepsTypedText: the price form keeps what is typed, says why
+// it is not an amount, and saves nothing until every field is one.
+func TestPriceKeepsTypedText(t *testing.T) {
+	st := openStore(t)
+	if err := st.AddModels("x", "zz-model"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, st, 80, 24)
+	h.press("m", "G", "p")
+	h.typeText("1e3")
+	p := h.m.price
+	if got := p.inputs[priceInput].Value(); got != "1e3" ||
+		!strings.Contains(p.errs[priceInput], "uses an exponent") {
+		t.Fatalf("typed 1e3: field %q, error %q", got, p.errs[priceInput])
+	}
+	h.press("tab")
+	h.typeText("-7")
+	if !strings.Contains(p.errs[priceOutput], "is negative") {
+		t.Errorf("typed -7: error %q", p.errs[priceOutput])
+	}
+	h.press("ctrl+s")
+	if h.m.state != screenPrice || catalogEntry(t, st, "zz-model").Price != nil {
+		t.Fatalf("invalid prices were saved")
+	}
+	if p.focus != priceInput {
+		t.Errorf("the focus did not go to the first bad field")
+	}
+	for range 3 {
+		h.press("backspace")
+	}
+	h.typeText("2")
+	h.press("tab", "backspace", "backspace")
+	h.typeText("8")
+	h.press("ctrl+s")
+	got := catalogEntry(t, st, "zz-model").Price
+	if got == nil || got.Input != 2*model.Dollar || got.Output != 8*model.Dollar ||
+		got.CachedInput != nil {
+		t.Errorf("saved %+v", got)
+	}
+}
