@@ -145,7 +145,10 @@ func (g *Gateway) roundTrip(req *http.Request) (*http.Response, error) {
 // upstreamError is a failure to reach the upstream or read its answer.
 type upstreamError struct{ err error }
 
+// Error says the upstream could not be reached, and why.
 func (e *upstreamError) Error() string { return "upstream: " + e.err.Error() }
+
+// Unwrap gives the transport's error.
 func (e *upstreamError) Unwrap() error { return e.err }
 
 // upstreamAuthError is an upstream's 401 or 403.

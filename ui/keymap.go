@@ -43,13 +43,16 @@ func newTableKeys() tableKeys {
 	}
 }
 
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
 func (k tableKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.New, k.Filter, k.ClearFilter, k.Edit, k.Toggle,
 		k.Copy, k.Setup}
 }
 
+// Pinned are the hints the footer keeps when it runs out of room.
 func (k tableKeys) Pinned() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k tableKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
@@ -72,10 +75,13 @@ func newFilterKeys() filterKeys {
 	}
 }
 
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
 func (k filterKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down} }
 
+// Pinned are the hints the footer keeps when it runs out of room.
 func (k filterKeys) Pinned() []key.Binding { return []key.Binding{k.Keep, k.Clear} }
 
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k filterKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Keep, k.Clear, k.Up, k.Down}}
 }
@@ -101,12 +107,15 @@ func newFormKeys() formKeys {
 	}
 }
 
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
 func (k formKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Save, k.Enter, k.Toggle, k.Next, k.Reload}
 }
 
+// Pinned are the hints the footer keeps when it runs out of room.
 func (k formKeys) Pinned() []key.Binding { return []key.Binding{k.Cancel, k.Help} }
 
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k formKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Next, k.Prev, k.Enter, k.Save},
 		{k.Toggle, k.Up, k.Down, k.Reload, k.Cancel, k.Help}}
@@ -124,7 +133,10 @@ func newConfirmKeys() confirmKeys {
 	}
 }
 
-func (k confirmKeys) ShortHelp() []key.Binding  { return []key.Binding{k.Yes, k.No} }
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
+func (k confirmKeys) ShortHelp() []key.Binding { return []key.Binding{k.Yes, k.No} }
+
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k confirmKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
 
 // panelKeys serve the read-only screens: the new key, the set-up panel and
@@ -151,13 +163,16 @@ func newPanelKeys() panelKeys {
 	}
 }
 
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
 func (k panelKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Copy, k.CopyJSON, k.CopyEnv, k.CopyCurl, k.Reveal, k.Edit,
 		k.Setup, k.Back}
 }
 
+// Pinned are the hints the footer keeps when it runs out of room.
 func (k panelKeys) Pinned() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k panelKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Reveal, k.Copy},
 		{k.CopyJSON, k.CopyEnv, k.CopyCurl}, {k.Edit, k.Setup, k.Back, k.Help, k.Quit}}
@@ -185,12 +200,15 @@ func newCatalogKeys() catalogKeys {
 	}
 }
 
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
 func (k catalogKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Add, k.Remove, k.Price, k.ClearPrice, k.Back}
 }
 
+// Pinned are the hints the footer keeps when it runs out of room.
 func (k catalogKeys) Pinned() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k catalogKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Home, k.End},
 		{k.Add, k.Remove, k.Price, k.ClearPrice}, {k.Back, k.Help, k.Quit}}
@@ -212,12 +230,15 @@ func newInputKeys() inputKeys {
 	}
 }
 
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
 func (k inputKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Enter, k.Save, k.Next, k.Prev}
 }
 
+// Pinned are the hints the footer keeps when it runs out of room.
 func (k inputKeys) Pinned() []key.Binding { return []key.Binding{k.Cancel} }
 
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k inputKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Enter, k.Save, k.Next, k.Prev, k.Cancel}}
 }
@@ -236,10 +257,13 @@ func newHelpKeys() helpKeys {
 	}
 }
 
+// ShortHelp is the footer's hints for this screen (help.KeyMap).
 func (k helpKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down} }
 
+// Pinned are the hints the footer keeps when it runs out of room.
 func (k helpKeys) Pinned() []key.Binding { return []key.Binding{k.Close, k.Quit} }
 
+// FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k helpKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Close, k.Quit}}
 }
