@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 
 	"keyward/storage"
@@ -12,20 +11,7 @@ import (
 
 // dbPath is --db, else KEYWARD_DB, else the default path, made absolute
 // so that messages name the file unambiguously.
-func (p program) dbPath() (string, error) {
-	path := p.g.db
-	if path == "" {
-		var err error
-		if path, err = storage.DefaultPath(); err != nil {
-			return "", err
-		}
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", fmt.Errorf("database path %s: %w", path, err)
-	}
-	return abs, nil
-}
+func (p program) dbPath() (string, error) { return storage.ResolvePath(p.g.db) }
 
 // open opens the database, first checking for a running serve so that the
 // user hears about it at once instead of after the lock wait. Every

@@ -99,20 +99,7 @@ func notRunning(path string) error {
 }
 
 // databasePath is --db, else KEYWARD_DB or the default, made absolute.
-func (a *app) databasePath() (string, error) {
-	path := a.opts.db
-	if path == "" {
-		var err error
-		if path, err = storage.DefaultPath(); err != nil {
-			return "", err
-		}
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", fmt.Errorf("database path %s: %w", path, err)
-	}
-	return abs, nil
-}
+func (a *app) databasePath() (string, error) { return storage.ResolvePath(a.opts.db) }
 
 // openError says what to do when the database cannot be opened.
 func openError(path string, err error) error {

@@ -29,6 +29,24 @@ func DefaultPath() (string, error) {
 	return filepath.Join(home, ".local", "share", "keyward", "keyward.db"), nil
 }
 
+// ResolvePath is the database a command should open: flagValue (--db)
+// when set, else DefaultPath, made absolute so that messages name the
+// file unambiguously.
+func ResolvePath(flagValue string) (string, error) {
+	path := flagValue
+	if path == "" {
+		var err error
+		if path, err = DefaultPath(); err != nil {
+			return "", err
+		}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("database path %s: %w", path, err)
+	}
+	return abs, nil
+}
+
 // MasterKeyPath is where the master key for the database at dbPath lives:
 // KEYWARD_MASTER_KEY_FILE, else keyward.key beside the database.
 func MasterKeyPath(dbPath string) string {
