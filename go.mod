@@ -2,6 +2,8 @@ module keyward
 
 go 1.26.8
 
+toolchain go1.27.3
+
 require (
 	github.com/atotto/clipboard v0.1.4
 	github.com/aymanbagabas/go-osc52/v2 v2.0.1
