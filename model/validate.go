@@ -181,9 +181,13 @@ func CleanModel(name string) (string, error) {
 		if unicode.IsSpace(r) {
 			return "", fieldErr(FieldModel, "%q contains a space", name)
 		}
-		if unicode.IsControl(r) || isBidiControl(r) || isHidden(r) {
-			return "", fieldErr(FieldModel, "%+q contains the control or invisible "+
-				"character %U", name, r)
+		if unicode.IsControl(r) || isBidiControl(r) {
+			return "", fieldErr(FieldModel, "contains the control character %U; "+
+				"model names are plain text such as gpt-4o", r)
+		}
+		if isHidden(r) {
+			return "", fieldErr(FieldModel, "contains the invisible character %U; "+
+				"model names are plain text such as gpt-4o", r)
 		}
 	}
 	return name, nil

@@ -149,3 +149,22 @@ func TestCheckLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestModelErrorsAreWords: a refused model name is explained in words,
+// without Go escape sequences, and without echoing the character.
+func TestModelErrorsAreWords(t *testing.T) {
+	for _, name := range []string{"💇🏻\u200d♀️", "gpt\u200b4o", "a\x1b[31mb"} {
+		_, err := CleanModel(name)
+		if err == nil {
+			t.Fatalf("CleanModel(%+q) accepted", name)
+		}
+		msg := err.Error()
+		if strings.Contains(msg, `\u`) || strings.Contains(msg, `\U`) ||
+			strings.Contains(msg, `\x`) || strings.ContainsRune(msg, 0x1b) {
+			t.Errorf("CleanModel(%+q): message has escapes or raw controls: %q", name, msg)
+		}
+		if !strings.Contains(msg, "plain text") {
+			t.Errorf("CleanModel(%+q): message %q does not say what to do", name, msg)
+		}
+	}
+}
