@@ -205,6 +205,14 @@ func TestBaseURLIsChecked(t *testing.T) {
 		{"http://gw.example/\x1b[2Jv1", `contains '\x1b'`},
 		{"http://user:secret@gw.example/v1", "holds a user name or password"},
 		{"http://gw.example:port/v1", "is not a URL"},
+		{"http://127.0.0.1:99999/v1", `has the port "99999"; a port is a number from 1`},
+		{"http://127.0.0.1:0/v1", `has the port "0"`},
+		{"http://127.0.0.1:/v1", `has the port ""`},
+		{"http://127.0.0.1:8080/v1?x=1", "has a query (?...)"},
+		{"http://127.0.0.1:8080/v1?", "has a query (?...)"},
+		{"http://gw.example/v1?tenant=a", "has a query (?...)"},
+		{"http://127.0.0.1:8080/v1#frag", "has a fragment (#...)"},
+		{"http://127.0.0.1:8080/v1#", "has a fragment (#...)"},
 	}
 	for _, c := range bad {
 		r := runMain(t, "--db", path, "--base-url", c.url, "models", "list")
@@ -216,9 +224,12 @@ func TestBaseURLIsChecked(t *testing.T) {
 	t.Setenv(EnvBaseURL, "gw.example:8080")
 	expect(t, runMain(t, "--db", path, "models", "list"), exitUsage,
 		EnvBaseURL+` "gw.example:8080" must start with http://`)
+	t.Setenv(EnvBaseURL, "http://127.0.0.1:99999/v1")
+	expect(t, runMain(t, "--db", path, "models", "list"), exitUsage,
+		EnvBaseURL+` "http://127.0.0.1:99999/v1" has the port "99999"`)
 	t.Setenv(EnvBaseURL, "")
 	for _, good := range []string{"https://llm.example.org/v1", "http://[::1]:8080/v1",
-		"http://127.0.0.1:8080/v1", "http://gw.example/v1?tenant=a"} {
+		"http://127.0.0.1:8080/v1", "http://gw.example:65535/v1", "http://gw.example:1"} {
 		expect(t, runMain(t, "--db", path, "--base-url", good, "models", "list"), exitOK, "")
 	}
 }

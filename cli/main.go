@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -135,6 +136,28 @@ func checkBaseURL(g globals) error {
 	case u.User != nil:
 		return fmt.Errorf("%s %q holds a user name or password; give the address "+
 			"only, such as %s", from, raw, defaultBaseURL)
+	}
+	return checkURLTail(from, raw, u)
+}
+
+// checkURLTail refuses a query, a fragment or a port outside 1-65535 in
+// a base URL: clients append paths such as /chat/completions to it, which
+// would land inside the query or fragment.
+func checkURLTail(from, raw string, u *url.URL) error {
+	switch {
+	case u.RawQuery != "" || u.ForceQuery:
+		return fmt.Errorf("%s %q has a query (?...); clients append paths such as "+
+			"/chat/completions to it, so give the base URL without one, such as %s",
+			from, raw, defaultBaseURL)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Errorf("%s %q has a fragment (#...); give the base URL without "+
+			"one, such as %s", from, raw, defaultBaseURL)
+	}
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s %q has the port %q; a port is a number from 1 to "+
+				"65535, such as %s", from, raw, p, defaultBaseURL)
+		}
 	}
 	return nil
 }

@@ -148,8 +148,7 @@ func (m *Model) updateCatalogAdd(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Enter), key.Matches(km, k.Save):
 		return m.addCatalogNames()
 	}
-	var cmd tea.Cmd
-	m.cat.add, cmd = m.cat.add.Update(km)
+	cmd, _ := editInput(&m.cat.add, km, addLimit)
 	m.cat.err = ""
 	return cmd
 }
@@ -227,16 +226,54 @@ func (m *Model) catalogRows(h int) int {
 	return max(1, h-len(m.catalogHead())-1)
 }
 
-// catalogPriceW is the width of a price column.
+// catalogPriceW is the width of a price column when there is room.
 const catalogPriceW = 10
 
-// catalogRow lays out a name and three prices after the row marker.
-func catalogRow(nameW int, name string, prices []string) string {
-	cols := []string{fit(name, nameW)}
-	widths := []int{nameW}
-	for _, p := range prices {
-		cols = append(cols, fitRight(p, catalogPriceW))
-		widths = append(widths, catalogPriceW)
+// catalogMinNameW is the least room a model name keeps: the price
+// columns narrow, then go (Cached first, then Output, then Input), before
+// the name is cut shorter.
+const catalogMinNameW = 18
+
+// catalogCols is the catalog's column widths and how many price columns
+// (Input, Output, Cached, in that order) are shown.
+type catalogCols struct {
+	name, price, prices int
+}
+
+// catalogLayout shares the width among the name and the price columns.
+func (m *Model) catalogLayout() catalogCols {
+	room := m.width - markerW
+	c := catalogCols{price: catalogPriceW, prices: 3}
+	if room-3*(c.price+1) < catalogMinNameW {
+		c.price = m.widestPrice()
+	}
+	for c.prices > 0 && room-c.prices*(c.price+1) < catalogMinNameW {
+		c.prices--
+	}
+	c.name = max(1, min(48, room-c.prices*(c.price+1)))
+	return c
+}
+
+// widestPrice is the width the price columns need: their heads and every
+// price shown, at most catalogPriceW.
+func (m *Model) widestPrice() int {
+	w := len("Output")
+	for _, c := range m.catalog {
+		for _, p := range priceTexts(c.Price) {
+			w = max(w, safeCells(p))
+		}
+	}
+	return min(w, catalogPriceW)
+}
+
+// catalogRow lays out a name and the prices that fit after the row
+// marker.
+func catalogRow(c catalogCols, name string, prices []string) string {
+	cols := []string{fit(name, c.name)}
+	widths := []int{c.name}
+	for _, p := range prices[:c.prices] {
+		cols = append(cols, fitRight(p, c.price))
+		widths = append(widths, c.price)
 	}
 	return joinCols(cols, widths, 1)
 }
@@ -246,14 +283,14 @@ func (m *Model) catalogTable(h int) []string {
 	if len(m.catalog) == 0 {
 		return wrap("The catalog is empty: press a to add model names.", m.width)
 	}
-	nameW := max(8, min(48, m.width-markerW-3*(catalogPriceW+1)))
-	lines := []string{m.st.ColHead.Render("  " + catalogRow(nameW, "Model",
+	cols := m.catalogLayout()
+	lines := []string{m.st.ColHead.Render("  " + catalogRow(cols, "Model",
 		[]string{"Input", "Output", "Cached"}))}
 	n := max(1, h-1)
 	top := windowTop(len(m.catalog), n, m.cat.top, m.cat.cursor)
 	for i := top; i < min(len(m.catalog), top+n); i++ {
 		c := m.catalog[i]
-		text := catalogRow(nameW, printable(c.Name), priceTexts(c.Price))
+		text := catalogRow(cols, printable(c.Name), priceTexts(c.Price))
 		if i == m.cat.cursor && m.state == screenCatalog {
 			lines = append(lines, m.st.Selected.Render(selMarker+text))
 			continue

@@ -90,20 +90,39 @@ func (m *Model) filterLabel() string {
 // statusLines are the footer's message, or the filter line while the
 // filter is being typed. A message wraps to a few lines so that it can be
 // read whole; a long name in it is cut before the rest is.
+// A key revealed on the table that its Key column cannot show whole
+// comes first, so that it is always on screen in full.
 func (m *Model) statusLines() []string {
+	key := m.revealStatus()
 	if m.state == screenFilter {
-		if v := strings.TrimSpace(m.filter.Value()); keys.LooksValid(v) {
-			// a pasted key is data to search with, not something to show
-			return []string{truncate(m.filter.Prompt+keys.Mask(v)+
-				m.st.Faint.Render(" (a key, masked)"), m.width)}
-		}
-		return []string{m.inputView(&m.filter, m.width)}
+		return append(key, m.filterLine())
 	}
+	if len(key) == 0 {
+		return m.messageLines(m.statusLimit())
+	}
+	if m.status == (statusLine{}) {
+		return key
+	}
+	return append(key, m.messageLines(max(1, m.statusLimit()-len(key)))...)
+}
+
+// filterLine is the filter being typed, with a pasted key masked.
+func (m *Model) filterLine() string {
+	if v := strings.TrimSpace(m.filter.Value()); keys.LooksValid(v) {
+		// a pasted key is data to search with, not something to show
+		return truncate(m.filter.Prompt+keys.Mask(v)+
+			m.st.Faint.Render(" (a key, masked)"), m.width)
+	}
+	return m.inputView(&m.filter, m.width)
+}
+
+// messageLines is the footer's message in at most limit lines.
+func (m *Model) messageLines(limit int) []string {
 	style := m.st.Success
 	if m.status.isErr {
 		style = m.st.Error
 	}
-	lines := m.status.lines(m.width, m.statusLimit())
+	lines := m.status.lines(m.width, limit)
 	for i, l := range lines {
 		lines[i] = style.Render(l)
 	}

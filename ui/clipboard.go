@@ -113,21 +113,51 @@ func getenv(env []string, name string) string {
 	return ""
 }
 
-// onCopied says in the footer where the text went, what did not work and
+// onCopied says in the footer where the text went, by outcome: "Copied"
+// only when the system clipboard took it; "Sent ... to the terminal"
+// when only OSC 52 went out, which may or may not have reached a
+// clipboard; an error when neither worked. It says what did not work and
 // how to fix that. The outcome is never cut for a long name: the name is.
 func (m *Model) onCopied(msg copiedMsg) {
-	sysOK := msg.systemOn && msg.systemErr == nil
-	oscOK := msg.oscOn && msg.oscErr == nil
-	long, short := copyParts(msg, false), copyParts(msg, true)
-	st := statusLine{before: "Copied " + msg.what + " ", name: printable(msg.name),
-		after: ": " + long, short: ": " + short}
-	if !sysOK && !oscOK {
-		st = statusLine{before: "could not copy " + msg.what + " ",
-			name: printable(msg.name), isErr: true,
-			after: ": " + long + "; r reveals the key to copy by hand",
-			short: ": " + short + "; r reveals the key"}
+	name := printable(msg.name)
+	switch {
+	case msg.systemOn && msg.systemErr == nil:
+		m.status = statusLine{before: "Copied " + msg.what + " ", name: name,
+			after: ": " + copyParts(msg, false), short: ": " + copyParts(msg, true)}
+	case msg.oscOn && msg.oscErr == nil:
+		m.status = statusLine{before: "Sent " + msg.what + " ", name: name,
+			after: " to the terminal (" + oscNote(msg.tmux, false) + ")" +
+				systemNote(msg, false),
+			short: " via OSC 52" + oscNote(msg.tmux, true) + systemNote(msg, true)}
+	default:
+		m.status = statusLine{before: "could not copy " + msg.what + " ",
+			name: name, isErr: true,
+			after: ": " + copyParts(msg, false) + "; r reveals the key to copy by hand",
+			short: ": " + copyParts(msg, true) + "; r reveals the key"}
 	}
-	m.status = st
+}
+
+// oscNote says what an OSC 52 sequence needs to reach a clipboard: the
+// terminal's consent, or tmux's set-clipboard option.
+func oscNote(tmux, short bool) string {
+	switch {
+	case tmux && short:
+		return " (tmux: set-clipboard on)"
+	case tmux:
+		return "OSC 52; in tmux set -g set-clipboard on"
+	case short:
+		return ""
+	}
+	return "OSC 52; the terminal must allow clipboard writes"
+}
+
+// systemNote says why the system clipboard took nothing, when it was
+// tried; over SSH it is off by design and goes unmentioned.
+func systemNote(msg copiedMsg, short bool) string {
+	if !msg.systemOn || msg.systemErr == nil {
+		return ""
+	}
+	return "; " + systemFailure(msg.systemErr, short)
 }
 
 // copyParts says what each way of copying did, in words; short says it

@@ -94,6 +94,10 @@ func (m *Model) updateFilter(msg tea.Msg) tea.Cmd {
 		}
 	}
 	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
+	if km, ok := msg.(tea.KeyMsg); ok {
+		cmd, _ = editInput(&m.filter, km, filterLimit)
+	} else {
+		m.filter, cmd = m.filter.Update(msg)
+	}
 	return tea.Batch(cmd, m.setQuery(m.filter.Value()))
 }

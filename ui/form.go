@@ -330,8 +330,8 @@ func (f *tokenForm) nameInput(km tea.KeyMsg) tea.Cmd {
 	cmd, cut := insertText(&f.name, text, model.MaxNameLen)
 	f.checkField(fieldName)
 	if cut {
-		f.errs[fieldName] = fmt.Sprintf("%s: kept the first %d characters; the most is %d",
-			model.FieldName, model.MaxNameLen, model.MaxNameLen)
+		f.errs[fieldName] = fmt.Sprintf("%s: cut after the last whole character that "+
+			"fits; the most is %d characters", model.FieldName, model.MaxNameLen)
 	}
 	return cmd
 }

@@ -182,7 +182,7 @@ func keyMsg(name string) tea.KeyMsg {
 		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome,
 		"end": tea.KeyEnd, "backspace": tea.KeyBackspace, "ctrl+s": tea.KeyCtrlS,
 		"ctrl+c": tea.KeyCtrlC, "ctrl+r": tea.KeyCtrlR, "space": tea.KeySpace,
-		"delete": tea.KeyDelete,
+		"delete": tea.KeyDelete, "f1": tea.KeyF1,
 	}
 	if k, ok := special[name]; ok {
 		if k == tea.KeySpace {

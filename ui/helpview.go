@@ -23,8 +23,6 @@ func (m *Model) updateHelp(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(km, k.Close):
 		m.state = m.back
-	case key.Matches(km, k.Quit):
-		return m.quit()
 	case key.Matches(km, k.Up):
 		m.helpTop = max(0, m.helpTop-1)
 	case key.Matches(km, k.Down):
@@ -37,7 +35,7 @@ func (m *Model) updateHelp(msg tea.Msg) tea.Cmd {
 // columns when they fit in h lines, else in one column to scroll.
 func (m *Model) helpLines(h int) []string {
 	groups := m.keysFor(m.back).FullHelp()
-	title := m.st.Title.Render("Keys") + m.st.Faint.Render("  (?/esc closes)")
+	title := m.st.Title.Render("Keys") + m.st.Faint.Render("  (esc, q or ? closes)")
 	lines := []string{title, ""}
 	full := strings.Split(m.help.FullHelpView(groups), "\n")
 	if maxCells(full) <= m.width && len(full)+2 <= h {

@@ -243,17 +243,18 @@ func (k inputKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Enter, k.Save, k.Next, k.Prev, k.Cancel}}
 }
 
-// helpKeys scroll and close the full help.
+// helpKeys scroll and close the full help. q closes it too, as on the
+// screens it lists, rather than quitting: the help may sit over a form
+// with unsaved text. Only ctrl+c quits from here.
 type helpKeys struct {
-	Up, Down, Close, Quit key.Binding
+	Up, Down, Close key.Binding
 }
 
 func newHelpKeys() helpKeys {
 	return helpKeys{
 		Up:    bind([]string{"up", "k"}, "↑/k", "scroll up"),
 		Down:  bind([]string{"down", "j"}, "↓/j", "scroll down"),
-		Close: bind([]string{"?", "esc", "enter", "f1"}, "?/esc", "close help"),
-		Quit:  bind([]string{"q"}, "q", "quit"),
+		Close: bind([]string{"esc", "?", "f1", "q", "enter"}, "esc", "close"),
 	}
 }
 
@@ -261,11 +262,11 @@ func newHelpKeys() helpKeys {
 func (k helpKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down} }
 
 // Pinned are the hints the footer keeps when it runs out of room.
-func (k helpKeys) Pinned() []key.Binding { return []key.Binding{k.Close, k.Quit} }
+func (k helpKeys) Pinned() []key.Binding { return []key.Binding{k.Close} }
 
 // FullHelp is the "?" help for this screen, in columns (help.KeyMap).
 func (k helpKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Close, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Close}}
 }
 
 // keyMaps gathers one key map per screen.

@@ -42,9 +42,9 @@ func TestCopyWritesOSC52(t *testing.T) {
 	if len(got) != 1 || got[0] != tok.Key {
 		t.Fatalf("OSC 52 carried %d payloads; want the key %s", len(got), keys.Mask(tok.Key))
 	}
-	if v := h.view(); !strings.Contains(v, "Copied the key of 'ci-runner': sent to the "+
-		"terminal (OSC 52)") {
-		t.Errorf("footer:\n%s", v)
+	if v := footerText(h); !strings.Contains(v, "Sent the key of 'ci-runner' to the "+
+		"terminal (OSC 52; the terminal must allow clipboard writes)") {
+		t.Errorf("footer: %s", v)
 	}
 	noKeys(t, h.view(), tok)
 }
@@ -88,13 +88,17 @@ func TestCopyReportsWhatWorked(t *testing.T) {
 			"Copied the key of 'ci': in the system clipboard", false},
 		{"osc only", copier{system: true, out: &bytes.Buffer{},
 			write: func(string) error { return fail }},
-			"Copied the key of 'ci': no system clipboard (install xclip, xsel or " +
-				"wl-clipboard); sent to the terminal (OSC 52)", false},
+			"Sent the key of 'ci' to the terminal (OSC 52; the terminal must allow " +
+				"clipboard writes); no system clipboard (install xclip, xsel or " +
+				"wl-clipboard)", false},
 		{"osc in tmux", copier{system: true, out: &bytes.Buffer{}, env: []string{"TMUX=x"},
 			write: func(string) error { return fail }},
-			"sent to the terminal (OSC 52; in tmux set -g set-clipboard on)", false},
+			"Sent the key of 'ci' to the terminal (OSC 52; in tmux set -g " +
+				"set-clipboard on); no system clipboard (install xclip, xsel or " +
+				"wl-clipboard)", false},
 		{"over ssh", copier{out: &bytes.Buffer{}},
-			"Copied the key of 'ci': sent to the terminal (OSC 52)", false},
+			"Sent the key of 'ci' to the terminal (OSC 52; the terminal must allow " +
+				"clipboard writes)", false},
 		{"neither", copier{system: true, write: func(string) error { return fail }},
 			"could not copy the key of 'ci': no system clipboard (install xclip, " +
 				"xsel or wl-clipboard); r reveals the key", true},

@@ -56,16 +56,42 @@ func fitRunes(s string, budget int) string {
 }
 
 // insertText types text into in at its cursor, keeping within limit runes.
-// It reports whether any of the text had to be left out.
+// It reports whether any of the text had to be left out. What is kept
+// ends on a grapheme cluster boundary of the text as it then reads: when
+// the first rune left out would have joined the character before the
+// cursor (a skin tone, a joiner or a variation selector typed one rune at
+// a time), that unfinished character goes too, rather than staying as a
+// broken piece.
 func insertText(in *textinput.Model, text string, limit int) (tea.Cmd, bool) {
-	budget := limit - utf8.RuneCountInString(in.Value())
-	kept := fitRunes(text, max(0, budget))
-	if kept == "" {
+	value := []rune(in.Value())
+	pos := min(in.Position(), len(value))
+	head, tail := string(value[:pos]), string(value[pos:])
+	budget := limit - utf8.RuneCountInString(tail)
+	kept := fitRunes(head+text, max(0, budget))
+	if !strings.HasPrefix(kept, head) {
+		in.SetValue(kept + tail)
+		in.SetCursor(utf8.RuneCountInString(kept))
+		return nil, true
+	}
+	add := kept[len(head):]
+	if add == "" {
 		return nil, text != ""
 	}
 	var cmd tea.Cmd
-	*in, cmd = in.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(kept)})
-	return cmd, kept != text
+	*in, cmd = in.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(add)})
+	return cmd, add != text
+}
+
+// editInput sends a key to in: typed or pasted text goes in through
+// insertText (whole characters, within limit runes), other keys edit or
+// move as the text input does. It reports whether text was left out.
+func editInput(in *textinput.Model, km tea.KeyMsg, limit int) (tea.Cmd, bool) {
+	if text, ok := typedText(km); ok {
+		return insertText(in, text, limit)
+	}
+	var cmd tea.Cmd
+	*in, cmd = in.Update(km)
+	return cmd, false
 }
 
 // typedText returns the text a key message would insert: the runes of a

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"keyward/keys"
 	"keyward/model"
@@ -60,26 +59,65 @@ func tableColumns(width int) columns {
 	return c
 }
 
+// minRevealNameW is the least room Name keeps when a revealed key widens
+// the Key column.
+const minRevealNameW = 12
+
+// revealColumns widens the Key column of c to kw cells, for a revealed
+// key shown whole: width comes from Name first (down to minRevealNameW),
+// then Created goes (what it frees beyond the need goes back to Name),
+// then Remaining shrinks (down to 9). It reports false, and changes
+// nothing, when the terminal is too narrow for that.
+func revealColumns(c columns, kw int) (columns, bool) {
+	orig := c
+	need := kw - c.key
+	if c.key == 0 {
+		need += c.gap
+	}
+	take := func(w *int, least int) {
+		n := max(0, min(need, *w-least))
+		*w -= n
+		need -= n
+	}
+	take(&c.name, minRevealNameW)
+	if need > 0 && c.created > 0 {
+		need -= c.created + c.gap
+		c.created = 0
+		c.name += max(0, -need)
+		need = max(0, need)
+	}
+	take(&c.quota, 9)
+	if need > 0 {
+		return orig, false
+	}
+	c.key = kw
+	return c, true
+}
+
+// tableLayout is the table's columns for the terminal's width. When the
+// selected row's key is revealed, Key is as wide as the key where the
+// width allows; whole reports whether the key shows whole in its column
+// (else the footer shows it, see revealStatus).
+func (m *Model) tableLayout() (c columns, whole bool) {
+	c = tableColumns(m.width)
+	t, ok := m.list.selected()
+	if !ok || !m.revealed(t) {
+		return c, false
+	}
+	return revealColumns(c, cells(t.Key))
+}
+
 // tableRows is how many token rows fit in a body of height h.
 func (m *Model) tableRows(h int) int {
-	return max(1, h-1-m.revealLines())
+	return max(1, h-1)
 }
 
-// revealLines is how many lines the revealed key takes under the table.
-func (m *Model) revealLines() int {
-	if t, ok := m.list.selected(); ok && m.revealed(t) {
-		return len(keyLines(t.Key, m.width))
-	}
-	return 0
-}
-
-// viewTable draws the column heads, the visible rows, and the revealed
-// key.
+// viewTable draws the column heads and the visible rows.
 func (m *Model) viewTable(h int) []string {
 	if msg := m.emptyText(); msg != "" {
 		return append([]string{""}, wrap(msg, m.width)...)
 	}
-	c := tableColumns(m.width)
+	c, _ := m.tableLayout()
 	n := m.tableRows(h)
 	off := m.list.offsetFor(n)
 	lines := make([]string, 0, h)
@@ -90,10 +128,6 @@ func (m *Model) viewTable(h int) []string {
 	}
 	for len(lines) < n+1 {
 		lines = append(lines, "")
-	}
-	if m.revealLines() > 0 {
-		t, _ := m.list.selected()
-		lines = append(lines, keyLines(t.Key, m.width)...)
 	}
 	return lines
 }
@@ -133,7 +167,7 @@ func (m *Model) tokenRow(c columns, t model.Token, selected bool) string {
 	cols := []string{fit(printable(t.Name), c.name), status,
 		fit(firstFit(c.quota, quotaTexts(t)...), c.quota)}
 	if c.key > 0 {
-		cols = append(cols, fit(m.keyText(t), c.key))
+		cols = append(cols, fit(m.keyText(t, c.key), c.key))
 	}
 	if c.created > 0 {
 		created := t.CreatedAt.In(m.cfg.Location).Format(createdLayout)
@@ -184,9 +218,11 @@ func joinCols(cols []string, widths []int, gap int) string {
 	return b.String()
 }
 
-// keyText is the key as the table shows it: masked unless revealed.
-func (m *Model) keyText(t model.Token) string {
-	if m.revealed(t) {
+// keyText is the key as a Key column of w cells shows it: masked unless
+// revealed and whole in w (a revealed key that does not fit is shown in
+// the footer instead, never cut).
+func (m *Model) keyText(t model.Token, w int) string {
+	if m.revealed(t) && cells(t.Key) <= w {
 		return t.Key
 	}
 	return keys.Mask(t.Key)
@@ -351,8 +387,19 @@ func (m *Model) syncTableKeys() {
 	}
 }
 
-// keyLines shows a revealed key under the table, broken anywhere when the
-// terminal is narrower than the key.
-func keyLines(k string, w int) []string {
-	return strings.Split(ansi.Hardwrap("Key: "+k, w, true), "\n")
+// revealStatus is the footer's line(s) holding the revealed key in full
+// when the table's Key column is too narrow for it, else nil.
+func (m *Model) revealStatus() []string {
+	if m.state != screenTable && m.state != screenFilter {
+		return nil
+	}
+	t, ok := m.list.selected()
+	if !ok || !m.revealed(t) {
+		return nil
+	}
+	if _, whole := m.tableLayout(); whole {
+		return nil
+	}
+	s := statusLine{before: "Key of ", name: printable(t.Name), after: ": " + t.Key}
+	return s.lines(m.width, maxStatusLines)
 }
