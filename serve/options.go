@@ -116,7 +116,10 @@ func writeUsage(w io.Writer, fs *flag.FlagSet) {
 	b.WriteString(usageText)
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(&b, "  --%s %s\n      %s", f.Name, name, usage)
+		if name != "" {
+			name = " " + name
+		}
+		fmt.Fprintf(&b, "  --%s%s\n      %s", f.Name, name, usage)
 		if f.DefValue != "" && f.DefValue != "0" {
 			fmt.Fprintf(&b, " (default %s)", f.DefValue)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"keyward/keys"
 	"keyward/model"
@@ -430,5 +431,24 @@ func TestTooSmall(t *testing.T) {
 	h := newHarness(t, st, 40, 10)
 	if strings.Contains(h.view(), "too small") {
 		t.Errorf("40x10 is big enough")
+	}
+}
+
+// TestZeroSizeTerminalGetsClassicSize: a terminal that reports 0x0 (as
+// `ssh -tt` from a pipe does) still gets the table, at 80x24.
+func TestZeroSizeTerminalGetsClassicSize(t *testing.T) {
+	h := newHarness(t, openStore(t), 0, 0)
+	view := h.m.View()
+	if strings.Contains(view, "Loading") {
+		t.Fatalf("the console is still loading at 0x0:\n%s", view)
+	}
+	lines := strings.Split(view, "\n")
+	if len(lines) != fallbackHeight {
+		t.Errorf("drew %d lines, want %d", len(lines), fallbackHeight)
+	}
+	for _, l := range lines {
+		if w := ansi.StringWidth(l); w > fallbackWidth {
+			t.Errorf("line wider than %d: %q", fallbackWidth, l)
+		}
 	}
 }

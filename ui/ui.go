@@ -76,10 +76,14 @@ const (
 	screenHelp
 )
 
-// The smallest terminal the console draws in.
+// The smallest terminal the console draws in, and the size it assumes
+// when the terminal reports none.
 const (
 	minWidth  = 40
 	minHeight = 10
+
+	fallbackWidth  = 80
+	fallbackHeight = 24
 )
 
 // Model is one console. Create it with New; it implements tea.Model.
@@ -350,6 +354,11 @@ func (m *Model) setError(err error) {
 
 // resize reflows every screen for a new terminal size.
 func (m *Model) resize(w, h int) {
+	if w <= 0 || h <= 0 {
+		// A terminal that reports no size at all (ssh -tt from a pipe
+		// asks for 0x0) gets the classic size rather than no screen.
+		w, h = fallbackWidth, fallbackHeight
+	}
 	m.width, m.height = w, h
 	m.help.Width = w
 }
