@@ -162,6 +162,24 @@ func errInvalidBody(detail string) *apiError {
 			detail}
 }
 
+// errUncheckedBody refuses a passthrough body that the gateway could not
+// read with certainty, for a token whose models are restricted.
+func errUncheckedBody() *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error",
+		code: CodeInvalidBody, message: "The gateway could not read the request " +
+			"body to check its model. Send one JSON value, a URL-encoded form or " +
+			"a multipart/form-data body, without a Content-Encoding."}
+}
+
+// errUncheckedQuery refuses a query string whose model parameter could
+// be read in more than one way.
+func errUncheckedQuery() *apiError {
+	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error",
+		param: "model", code: CodeInvalidValue, message: "The gateway could not " +
+			"read the query string to check its model: it has a malformed " +
+			"%-escape. Escape it properly."}
+}
+
 func errInvalidPath() *apiError {
 	return &apiError{status: http.StatusBadRequest, typ: "invalid_request_error",
 		code: CodeInvalidPath, message: "The URL path is not in plain form: it " +

@@ -13,7 +13,7 @@ import (
 //	POST /v1/chat/completions, /v1/completions, /v1/embeddings,
 //	     /v1/responses          metered (other methods: 405)
 //	GET  /v1/models             the upstream's list, filtered to the token
-//	GET  /v1/models/{model}     allowed models only
+//	GET  /v1/models/{model}     allowed models only (HEAD and the rest: 405)
 //	     /v1/...                any other path: proxied unmetered
 //	     /auth                  forward auth for nginx, Caddy, Traefik
 //	GET  /healthz               liveness
@@ -27,6 +27,9 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/responses", g.metered(routeResponses))
 	mux.HandleFunc("GET /v1/models", g.models)
 	mux.HandleFunc("GET /v1/models/{model...}", g.modelInfo)
+	// A GET pattern also matches HEAD; passthrough refuses HEAD there.
+	mux.HandleFunc("HEAD /v1/models", g.passthrough)
+	mux.HandleFunc("HEAD /v1/models/{model...}", g.passthrough)
 	mux.HandleFunc("/v1/", g.passthrough)
 	mux.HandleFunc("/auth", g.forwardAuth)
 	mux.HandleFunc("GET /healthz", health)

@@ -14,7 +14,9 @@ import (
 //
 //   - a run of 16 or more letters and digits becomes "****" and the run's
 //     last 4 characters (a key's body is 48; any 16 in a row are rare in
-//     model names and paths, and 4 identify without revealing);
+//     model names and paths, and 4 identify without revealing); only the
+//     first such run of a text keeps its last 4, later ones become
+//     "****" whole, so a key cut in pieces by spaces shows at most 4;
 //   - a word, that is letters, digits and the joiners - _ . % \ together,
 //     holding 40 or more letters and digits becomes "****" whole: a key
 //     cut up by joiners ("sk-AAAA-BBBB-...", "%41%42...", "\u0041...");
@@ -67,11 +69,11 @@ func maskKeys(s string) string {
 	if !hasLongAlnum(s) && !strings.Contains(s, keys.Prefix) {
 		return s // the common case: nothing to mask, no allocation
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	m := masker{}
+	m.b.Grow(len(s))
 	for i := 0; i < len(s); {
 		if !isJoined(s[i]) {
-			b.WriteByte(s[i])
+			m.b.WriteByte(s[i])
 			i++
 			continue
 		}
@@ -79,10 +81,19 @@ func maskKeys(s string) string {
 		for j < len(s) && isJoined(s[j]) {
 			j++
 		}
-		maskWordTo(&b, s[i:j])
+		m.word(s[i:j])
 		i = j
 	}
-	return b.String()
+	return m.b.String()
+}
+
+// masker writes masked text. shown is set once a masked run has kept its
+// last characters: later runs of the same text are masked whole, so
+// that a key cut into pieces by spaces or punctuation never shows more
+// than maskShown of its characters.
+type masker struct {
+	b     strings.Builder
+	shown bool
 }
 
 // hasLongAlnum reports whether s holds a run of maskRun letters and
@@ -106,8 +117,9 @@ func hasLongAlnum(s string) bool {
 	return false
 }
 
-// maskWordTo writes one joined word with its key-shaped parts masked.
-func maskWordTo(b *strings.Builder, w string) {
+// word writes one joined word with its key-shaped parts masked.
+func (m *masker) word(w string) {
+	b := &m.b
 	if countAlnum(w) >= maskWord {
 		b.WriteString(maskReplaced)
 		return
@@ -124,8 +136,11 @@ func maskWordTo(b *strings.Builder, w string) {
 		}
 		run := w[i:j]
 		switch {
+		case j-i >= maskRun && m.shown:
+			b.WriteString(maskReplaced)
 		case j-i >= maskRun:
 			b.WriteString(maskReplaced + run[len(run)-maskShown:])
+			m.shown = true
 		case afterPrefix(w, i):
 			b.WriteString(maskReplaced)
 		default:

@@ -2,13 +2,8 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -24,6 +19,20 @@ func meteredRoute(path string) (route, bool) {
 		}
 	}
 	return 0, false
+}
+
+// passthroughRoute names the route a request refused or forwarded by
+// passthrough is logged under: the metered route or the model list whose
+// path it names, else "passthrough".
+func passthroughRoute(path string) string {
+	if rt, ok := meteredRoute(path); ok {
+		return rt.String()
+	}
+	p := strings.ToLower(path)
+	if p == "/v1/models" || strings.HasPrefix(p, "/v1/models/") {
+		return "models"
+	}
+	return "passthrough"
 }
 
 // methodsBelow names the methods that pass through below a metered
@@ -44,12 +53,13 @@ func methodsBelow(path string) string {
 
 // allowedBelow reports whether a method may pass through on path, given
 // what methodsBelow allows there. A background response can be canceled:
-// POST /v1/responses/{id}/cancel creates nothing.
+// POST /v1/responses/{id}/cancel creates nothing. HEAD is refused where
+// methods are restricted: only the methods named pass.
 func allowedBelow(method, path, allow string) bool {
 	switch {
 	case allow == "":
 		return true
-	case method == http.MethodGet || method == http.MethodHead:
+	case method == http.MethodGet:
 		return true
 	case method == http.MethodDelete:
 		return strings.Contains(allow, "DELETE")
@@ -70,7 +80,7 @@ func (g *Gateway) passthrough(w http.ResponseWriter, r *http.Request) {
 		g.metered(rt)(w, r)
 		return
 	}
-	l := newLog(r.Method, r.URL.Path, "passthrough", false)
+	l := newLog(r.Method, r.URL.Path, passthroughRoute(r.URL.Path), false)
 	defer g.logRequest(l)
 	if _, ok := meteredRoute(r.URL.Path); ok {
 		l.refuse(w, errMethod("POST"))
@@ -92,9 +102,11 @@ func (g *Gateway) passthrough(w http.ResponseWriter, r *http.Request) {
 	g.proxy(w, r, body, length, l)
 }
 
-// admitPassthrough checks the key and quota, then reads the body (up to
-// the size limit) and holds the model it names, if any, to the
-// allowlist and the price rule. It returns the body to forward.
+// admitPassthrough checks the key and quota, holds every model the query
+// names to the allowlist and the price rule, then reads the body (up to
+// the size limit) and holds the models it names to them too. For a
+// token whose models are restricted, a body the gateway cannot read with
+// certainty is refused. It returns the body to forward.
 func (g *Gateway) admitPassthrough(w http.ResponseWriter, r *http.Request,
 	l *reqLog) (io.Reader, int64, *apiError) {
 	acct, aerr := g.authLogged(r, l)
@@ -103,107 +115,51 @@ func (g *Gateway) admitPassthrough(w http.ResponseWriter, r *http.Request,
 		return nil, 0, aerr
 	case acct.exhausted():
 		return nil, 0, errQuota()
-	case r.Body == nil || r.Body == http.NoBody:
+	}
+	strict := g.restricted(acct)
+	names, ok := queryModels(r.URL.RawQuery)
+	if !ok && strict {
+		return nil, 0, errUncheckedQuery()
+	}
+	if aerr := g.checkModels(acct, names, l); aerr != nil {
+		return nil, 0, aerr
+	}
+	if r.Body == nil || r.Body == http.NoBody {
 		return http.NoBody, 0, nil
 	}
 	body, aerr := readBody(w, r, g.cfg.MaxBodyBytes)
 	if aerr != nil {
 		return nil, 0, aerr
 	}
-	names, out, aerr := bodyModels(r.Header.Get("Content-Type"), body)
-	if aerr != nil {
+	pb, aerr := bodyModels(r.Header, body)
+	switch {
+	case aerr != nil:
+		return nil, 0, aerr
+	case !pb.sure && strict && len(body) > 0:
+		return nil, 0, errUncheckedBody()
+	}
+	if aerr := g.checkModels(acct, pb.names, l); aerr != nil {
 		return nil, 0, aerr
 	}
+	return bytes.NewReader(pb.out), int64(len(pb.out)), nil
+}
+
+// restricted reports whether a token's models are checked at all: it
+// has an allowlist, or unpriced models are refused.
+func (g *Gateway) restricted(acct account) bool {
+	return len(acct.tok.Models) > 0 || g.cfg.DenyUnpriced
+}
+
+// checkModels holds each model name to the token (see checkModel),
+// noting the last one checked in the log.
+func (g *Gateway) checkModels(acct account, names []string, l *reqLog) *apiError {
 	for _, name := range names {
 		l.model = name
 		if _, _, aerr := g.checkModel(acct, name); aerr != nil {
-			return nil, 0, aerr
+			return aerr
 		}
 	}
-	return bytes.NewReader(out), int64(len(out)), nil
-}
-
-// bodyModels finds the models a passthrough body names, whatever its
-// Content-Type says (an upstream may parse JSON regardless): a JSON
-// object's "model" (the body is re-encoded without case variants of it,
-// so that the upstream reads the model that was checked), else every
-// "model" field of a multipart or URL-encoded form. It returns the body
-// to forward.
-func bodyModels(contentType string, body []byte) ([]string, []byte, *apiError) {
-	if fields, aerr := parseFields(body); aerr == nil {
-		return jsonModel(fields)
-	}
-	mt, params, err := mime.ParseMediaType(contentType)
-	switch {
-	case err != nil:
-		return nil, body, nil
-	case mt == "multipart/form-data":
-		names, aerr := multipartModels(body, params["boundary"])
-		return names, body, aerr
-	case mt == "application/x-www-form-urlencoded":
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, nil, errInvalidBody("the form is not URL-encoded")
-		}
-		var names []string
-		for k, vs := range form {
-			if strings.EqualFold(k, "model") {
-				names = append(names, vs...)
-			}
-		}
-		return names, body, nil
-	}
-	return nil, body, nil
-}
-
-// jsonModel reads a JSON object's model, if it names one, and re-encodes
-// the object without case variants of "model".
-func jsonModel(fields map[string]json.RawMessage) ([]string, []byte, *apiError) {
-	dropCaseVariants(fields, "model")
-	var names []string
-	if raw, ok := fields["model"]; ok && string(bytes.TrimSpace(raw)) != "null" {
-		var name string
-		if json.Unmarshal(raw, &name) != nil {
-			return nil, nil, errMissingModel()
-		}
-		names = append(names, name)
-	}
-	canonical, err := json.Marshal(fields)
-	if err != nil {
-		return nil, nil, errInvalidJSON("re-encode: " + jsonProblem(err))
-	}
-	return names, canonical, nil
-}
-
-// maxFormModel is the most bytes of a multipart "model" field read.
-const maxFormModel = 4 << 10
-
-// multipartModels reads every "model" field (in any letter case) of a
-// multipart form. A form that cannot be read is refused: the upstream's
-// parser might read a model from it that the gateway did not see.
-func multipartModels(body []byte, boundary string) ([]string, *apiError) {
-	if boundary == "" {
-		return nil, errInvalidBody("the multipart form has no boundary")
-	}
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	var names []string
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return names, nil
-		}
-		if err != nil {
-			return nil, errInvalidBody("the multipart form is malformed")
-		}
-		if !strings.EqualFold(part.FormName(), "model") {
-			continue
-		}
-		value, err := io.ReadAll(io.LimitReader(part, maxFormModel))
-		if err != nil {
-			return nil, errInvalidBody("the multipart form is malformed")
-		}
-		names = append(names, string(value))
-	}
+	return nil
 }
 
 // proxy forwards a request unmetered and copies the answer back as it

@@ -169,7 +169,7 @@ func TestPassthroughModelAnyContentType(t *testing.T) {
 		{"multipart, broken", "multipart/form-data; boundary=zz", []byte("--zz\r\nbad"), 400},
 		{"form, forbidden", "application/x-www-form-urlencoded", []byte("model=m3"), 403},
 		{"form, allowed", "application/x-www-form-urlencoded", []byte("model=m1&x=1"), 200},
-		{"not a model body", "application/octet-stream", []byte("\x00\x01"), 200},
+		{"not a model body", "application/octet-stream", []byte("\x00\x01"), 400},
 	}
 	for _, tc := range tests {
 		resp, body := e.sendWith(http.MethodPost, "/v1/audio/transcriptions", tok.Key,
