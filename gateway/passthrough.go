@@ -35,6 +35,14 @@ func passthroughRoute(path string) string {
 	return "passthrough"
 }
 
+// modelsPathMiscased reports whether path names the model list in
+// another letter case than /v1/models.
+func modelsPathMiscased(path string) bool {
+	p := strings.ToLower(path)
+	named := p == "/v1/models" || strings.HasPrefix(p, "/v1/models/")
+	return named && path[:len("/v1/models")] != "/v1/models"
+}
+
 // methodsBelow names the methods that pass through below a metered
 // route's path (stored chat completions and responses can be read and
 // deleted) and on the model list (read only); "" means any method.
@@ -82,6 +90,12 @@ func (g *Gateway) passthrough(w http.ResponseWriter, r *http.Request) {
 	}
 	l := newLog(r.Method, r.URL.Path, passthroughRoute(r.URL.Path), false)
 	defer g.logRequest(l)
+	if modelsPathMiscased(r.URL.Path) {
+		// The model list is filtered only at its exact spelling; another
+		// spelling could reach an upstream that ignores case unfiltered.
+		l.refuse(w, errInvalidPath())
+		return
+	}
 	if _, ok := meteredRoute(r.URL.Path); ok {
 		l.refuse(w, errMethod("POST"))
 		return

@@ -167,3 +167,24 @@ func TestForwardAuth(t *testing.T) {
 		t.Errorf("/auth called the upstream %d times", n)
 	}
 }
+
+// TestModelListOtherCaseRefused: /v1/Models must not reach an upstream
+// that matches paths regardless of case, where it would bypass the
+// allowlist filter of /v1/models.
+func TestModelListOtherCaseRefused(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token(model.Spec{Unlimited: true, Models: []string{"m1"}})
+	for _, path := range []string{"/v1/Models", "/v1/MODELS/m2", "/v1/models/../Models"} {
+		resp, _ := e.do(http.MethodGet, path, tok.Key, "")
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s = %d, want 400", path, resp.StatusCode)
+		}
+	}
+	if n := len(e.up.requests()); n != 0 {
+		t.Errorf("the upstream saw %d mis-cased model-list requests", n)
+	}
+	resp, _ := e.do(http.MethodGet, "/v1/models", tok.Key, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /v1/models = %d, want 200", resp.StatusCode)
+	}
+}
