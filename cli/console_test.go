@@ -115,7 +115,7 @@ func TestConsoleOpenErrorsOnTerminal(t *testing.T) {
 	defer func() { _ = remove() }()
 	r, drawn = withTTY(t, "--db", path)
 	expect(t, r, exitFail, "keyward: keyward serve is running on this database; "+
-		"connect with ssh -p 23234 localhost.\n")
+		"connect with ssh -p 23234 127.0.0.1.\n")
 	if drawn != "" {
 		t.Errorf("the terminal was written to: %q", drawn)
 	}

@@ -11,7 +11,8 @@ import (
 // the command.
 const globalFlagsHelp = `Global flags (before the command; an empty value is a usage error):
       --db PATH         database file (default: $KEYWARD_DB, else
-                        $XDG_DATA_HOME/keyward/keyward.db)
+                        $XDG_DATA_HOME/keyward/keyward.db, else
+                        ~/.local/share/keyward/keyward.db)
       --base-url URL    the gateway's base URL for client set-up (default:
                         $KEYWARD_BASE_URL, else http://127.0.0.1:8080/v1)
       --log FILE        append logs to FILE (default: no logs)

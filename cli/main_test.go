@@ -118,9 +118,11 @@ func TestMainServeRunning(t *testing.T) {
 	}{
 		{storage.ServeInfo{PID: os.Getpid(), SSHAddr: "127.0.0.1:23234"},
 			"keyward: keyward serve is running on this database; connect with " +
-				"ssh -p 23234 localhost.\n"},
+				"ssh -p 23234 127.0.0.1.\n"},
 		{storage.ServeInfo{PID: os.Getpid(), SSHAddr: "[::1]:2222", HTTPAddr: "x:1"},
-			"connect with ssh -p 2222 localhost"},
+			"connect with ssh -p 2222 ::1"},
+		{storage.ServeInfo{PID: os.Getpid(), SSHAddr: "0.0.0.0:2200"},
+			"connect with ssh -p 2200 localhost"},
 		{storage.ServeInfo{PID: os.Getpid(), HTTPAddr: "127.0.0.1:8080"},
 			fmt.Sprintf("with the gateway only (process %d); commands must wait "+
 				"until it stops", os.Getpid())},

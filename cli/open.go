@@ -37,9 +37,14 @@ func (p program) open() (*storage.DB, error) {
 
 // serveRunning is the error when keyward serve holds the database.
 func serveRunning(info storage.ServeInfo) error {
-	if _, port, err := net.SplitHostPort(info.SSHAddr); err == nil && port != "" {
+	if host, port, err := net.SplitHostPort(info.SSHAddr); err == nil && port != "" {
+		// Name the host as serve's banner does, so that ssh keeps one
+		// known_hosts entry for it.
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			host = "localhost"
+		}
 		return fmt.Errorf("keyward serve is running on this database; "+
-			"connect with ssh -p %s localhost", port)
+			"connect with ssh -p %s %s", port, host)
 	}
 	return fmt.Errorf("keyward serve is running on this database with the gateway "+
 		"only (process %d); commands must wait until it stops, or start serve "+
