@@ -114,7 +114,7 @@ func (m *Model) viewPanel(h int) []string {
 
 func (m *Model) createdLines() []string {
 	t := m.target
-	lines := []string{m.st.Title.Render(truncate("Created '"+printable(t.Name)+"'",
+	lines := []string{m.st.Title.Render(truncate("New key for '"+printable(t.Name)+"'",
 		m.width)), "", "Its key:"}
 	lines = append(lines, wrap(m.panelKey(), m.width-2)...)
 	lines = append(lines, "")
