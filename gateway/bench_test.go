@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -25,13 +26,18 @@ const benchCompletion = `{"id":"chatcmpl-1","object":"chat.completion","created"
 	`"content":"Hello there, how can I help?"},"finish_reason":"stop"}],` +
 	`"usage":{"prompt_tokens":12,"completion_tokens":8,"total_tokens":20}}`
 
-// benchUpstream answers every request with benchCompletion after delay
-// (the model's time to answer; zero for a server that does no work).
-func benchUpstream(b *testing.B, delay time.Duration) *httptest.Server {
+// benchDelayHeader names how long the fake upstream takes to answer a
+// request, as a Go duration. The gateway and the bare proxy pass it on
+// like any other header.
+const benchDelayHeader = "X-Bench-Delay"
+
+// benchUpstream answers every request with benchCompletion, after the
+// time its benchDelayHeader names, if any.
+func benchUpstream(b *testing.B) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
-		if delay > 0 {
-			time.Sleep(delay)
+		if d, err := time.ParseDuration(r.Header.Get(benchDelayHeader)); err == nil {
+			time.Sleep(d)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, benchCompletion)
@@ -39,6 +45,21 @@ func benchUpstream(b *testing.B, delay time.Duration) *httptest.Server {
 	b.Cleanup(srv.Close)
 	return srv
 }
+
+// modelDelays is the model-like upstream's schedule of answer times:
+// 512 times drawn uniformly from 25 to 75 ms by a fixed seed. Request i
+// of every run takes modelDelays[i%512], so each path meets exactly the
+// same times in the same order, and the difference between the paths'
+// quantiles is the gateway's alone, not a luckier draw.
+var modelDelays = func() []string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]string, 512)
+	for i := range out {
+		ms := 25 + rng.Float64()*50
+		out[i] = time.Duration(ms * float64(time.Millisecond)).String()
+	}
+	return out
+}()
 
 // benchGateway starts a gateway over a real store in front of upstream and
 // returns its URL and a key for an unlimited token.
@@ -70,46 +91,69 @@ func benchGateway(b *testing.B, upstream string) (string, string) {
 // there is to see.
 func BenchmarkGatewayVsDirect(b *testing.B) {
 	for _, c := range []int{1, 16, 128} {
-		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) { benchPair(b, c, 0) })
+		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) { benchPair(b, c, nil) })
 	}
 }
 
-// BenchmarkGatewayVsDirectSlowUpstream is the same with an upstream that
-// takes 50 ms to answer, as a small model on a local server might. Run
-// it with a small fixed count, e.g. -benchtime=256x.
-func BenchmarkGatewayVsDirectSlowUpstream(b *testing.B) {
+// BenchmarkGatewayVsDirectModelUpstream is the same with an upstream
+// that answers as a small model on a local server might: each request
+// takes its time from modelDelays (25 to 75 ms). Run it with e.g.
+// -benchtime=2048x (and fewer for one client: each request takes 50 ms).
+func BenchmarkGatewayVsDirectModelUpstream(b *testing.B) {
 	for _, c := range []int{1, 16, 128} {
 		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) {
-			benchPair(b, c, 50*time.Millisecond)
+			benchPair(b, c, modelDelays)
 		})
 	}
 }
 
-func benchPair(b *testing.B, clients int, delay time.Duration) {
-	up := benchUpstream(b, delay)
+// benchPair measures the direct path, the gateway and a bare reverse
+// proxy, all in this process, with the upstream answering after delays.
+func benchPair(b *testing.B, clients int, delays []string) {
+	up := benchUpstream(b)
 	gwURL, key := benchGateway(b, up.URL)
+	results := measurePaths(b, clients, delays, key, up.URL, gwURL,
+		bareProxy(b, up.URL))
+	report(b, results[0], results[1], results[2])
+}
+
+// measurePaths sends b.N chat requests to each base URL from clients
+// concurrent clients, the upstream taking delays[i%len(delays)] for
+// request i (no time when delays is nil). After a warm-up that opens the
+// connections, the paths take turns in rounds, so that all see the same
+// machine noise.
+func measurePaths(b *testing.B, clients int, delays []string, key string,
+	bases ...string) []loadgen.Result {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 1024,
 		MaxIdleConnsPerHost: 1024}}
-	b.Cleanup(client.CloseIdleConnections)
-	newReq := func(base string) func(context.Context) *http.Request {
-		return func(ctx context.Context) *http.Request {
+	defer client.CloseIdleConnections()
+	newReq := func(base string) loadgen.NewRequest {
+		return func(ctx context.Context, i int) *http.Request {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPost,
 				base+"/v1/chat/completions", strings.NewReader(chatBody("m1")))
 			req.Header.Set("Authorization", "Bearer "+key)
 			req.Header.Set("Content-Type", "application/json")
+			if len(delays) > 0 {
+				req.Header.Set(benchDelayHeader, delays[i%len(delays)])
+			}
 			return req
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	paths := []func(context.Context) *http.Request{newReq(up.URL), newReq(gwURL),
-		newReq(bareProxy(b, up.URL))}
-	warm := max(clients, 200)
-	if delay > 0 {
-		warm = clients
+	paths := make([]loadgen.NewRequest, len(bases))
+	for i, base := range bases {
+		paths[i] = newReq(base)
 	}
-	for _, p := range paths { // open the connections
-		loadgen.Run(ctx, client, clients, warm, p)
+	// Against the model-like upstream the clients start spread over one
+	// mean answer time, as users arrive; against the upstream that does no
+	// work they all start at once, which the saturated server queues anyway.
+	warm, ramp := max(clients, 200), time.Duration(0)
+	if len(delays) > 0 {
+		warm, ramp = clients, 50*time.Millisecond
+	}
+	for _, p := range paths {
+		loadgen.Run(ctx, client, clients, warm, ramp, p)
 	}
 	const rounds = 4
 	results := make([]loadgen.Result, len(paths))
@@ -117,7 +161,7 @@ func benchPair(b *testing.B, clients int, delay time.Duration) {
 	for range rounds {
 		for i, p := range paths {
 			results[i] = merge(results[i],
-				loadgen.Run(ctx, client, clients, max(1, b.N/rounds), p))
+				loadgen.Run(ctx, client, clients, max(1, b.N/rounds), ramp, p))
 		}
 	}
 	b.StopTimer()
@@ -126,21 +170,27 @@ func benchPair(b *testing.B, clients int, delay time.Duration) {
 			b.Fatalf("path %d: %d requests failed", i, r.Errors)
 		}
 	}
-	report(b, results[0], results[1], results[2])
+	return results
 }
 
 // bareProxy is the baseline of an HTTP hop that checks and meters
 // nothing: httputil.ReverseProxy with the same tuned transport.
 func bareProxy(b *testing.B, upstream string) string {
+	srv := httptest.NewServer(newBareProxy(b, upstream))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// newBareProxy is httputil.ReverseProxy to upstream (a base URL without
+// /v1) over the gateway's transport.
+func newBareProxy(tb testing.TB, upstream string) http.Handler {
 	target, err := url.Parse(upstream)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = NewTransport()
-	srv := httptest.NewServer(rp)
-	b.Cleanup(srv.Close)
-	return srv.URL
+	return rp
 }
 
 // merge adds one round's result to the totals.
@@ -153,7 +203,7 @@ func merge(total, r loadgen.Result) loadgen.Result {
 }
 
 // report writes the figures of the direct path and the gateway, the
-// gateway's cost, and the bare proxy's throughput for comparison.
+// gateway's cost, and the bare proxy's for comparison.
 func report(b *testing.B, d, g, bare loadgen.Result) {
 	us := func(t time.Duration) float64 { return float64(t) / float64(time.Microsecond) }
 	b.ReportMetric(us(d.Quantile(0.5)), "direct-p50-us")
@@ -166,6 +216,7 @@ func report(b *testing.B, d, g, bare loadgen.Result) {
 	b.ReportMetric(g.PerSecond(), "gw-req/s")
 	b.ReportMetric(100*g.PerSecond()/max(d.PerSecond(), 1), "gw/direct-%")
 	b.ReportMetric(100*bare.PerSecond()/max(d.PerSecond(), 1), "bare-proxy/direct-%")
+	b.ReportMetric(us(bare.Quantile(0.5)-d.Quantile(0.5)), "bare-added-p50-us")
 	b.ReportMetric(us(bare.Quantile(0.99)-d.Quantile(0.99)), "bare-added-p99-us")
 }
 

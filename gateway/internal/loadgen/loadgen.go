@@ -39,18 +39,31 @@ func (r Result) PerSecond() float64 {
 	return float64(len(r.Latencies)) / r.Elapsed.Seconds()
 }
 
+// NewRequest makes a run's request number i (from 0).
+type NewRequest func(ctx context.Context, i int) *http.Request
+
 // Run sends total requests made by newReq from concurrency clients
-// sharing client, reading every answer to its end. A request fails when
-// it errors or answers other than 200. Run stops early when ctx ends.
+// sharing client, reading every answer to its end. The clients start one
+// after another, evenly over ramp (all at once when ramp is zero), as
+// independent users arrive: a burst of every client in the same
+// microsecond is not a load that lasts. A request fails when it errors
+// or answers other than 200. Run stops early when ctx ends.
 func Run(ctx context.Context, client *http.Client, concurrency, total int,
-	newReq func(context.Context) *http.Request) Result {
+	ramp time.Duration, newReq NewRequest) Result {
 	var next atomic.Int64
 	var mu sync.Mutex
 	var res Result
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range max(1, concurrency) {
+	n := max(1, concurrency)
+	for k := range n {
 		wg.Go(func() {
+			if ramp > 0 && k > 0 {
+				select {
+				case <-time.After(ramp * time.Duration(k) / time.Duration(n)):
+				case <-ctx.Done():
+				}
+			}
 			lat, errs := worker(ctx, client, &next, int64(total), newReq)
 			mu.Lock()
 			res.Latencies = append(res.Latencies, lat...)
@@ -66,12 +79,13 @@ func Run(ctx context.Context, client *http.Client, concurrency, total int,
 
 // worker sends requests until total have been taken by all workers.
 func worker(ctx context.Context, client *http.Client, next *atomic.Int64,
-	total int64, newReq func(context.Context) *http.Request) ([]time.Duration, int) {
+	total int64, newReq NewRequest) ([]time.Duration, int) {
 	var lat []time.Duration
 	errs := 0
-	for next.Add(1) <= total && ctx.Err() == nil {
+	for i := next.Add(1); i <= total && ctx.Err() == nil; i = next.Add(1) {
+		req := newReq(ctx, int(i-1))
 		t0 := time.Now()
-		if once(client, newReq(ctx)) {
+		if once(client, req) {
 			lat = append(lat, time.Since(t0))
 		} else {
 			errs++
