@@ -30,16 +30,17 @@ type chargeItem struct {
 // Store.ChargeBatch. Each charge is logged as committed only after its
 // batch committed, so a logged charge survives a crash.
 type chargeQueue struct {
-	store  storage.Store
-	cache  *tokenCache
-	nudge  func() // asks for a cache refresh after a batch settles
-	log    *slog.Logger
-	linger time.Duration
-	max    int
-	in     chan chargeItem
-	done   chan struct{} // closed when run returns
-	abort  chan struct{} // closed when Close gives up waiting
-	lost   atomic.Int64  // charges dropped after failed commits
+	store   storage.Store
+	cache   *tokenCache
+	nudge   func() // asks for a cache refresh after a batch settles
+	log     *slog.Logger
+	linger  time.Duration
+	max     int
+	in      chan chargeItem
+	done    chan struct{} // closed when run returns
+	closing chan struct{} // closed by close, with in
+	abort   chan struct{} // closed when Close gives up waiting
+	lost    atomic.Int64  // charges dropped after failed commits
 	// commits counts batches committed, for the benchmarks.
 	commits atomic.Int64
 	// committing is true from a commit's start until its charges are
@@ -63,8 +64,9 @@ func newChargeQueue(store storage.Store, cache *tokenCache, nudge func(),
 	return &chargeQueue{store: store, cache: cache, nudge: nudge, log: log,
 		linger: cfg.ChargeLinger, max: cfg.ChargeBatch,
 		in:   make(chan chargeItem, 4*cfg.ChargeBatch),
-		done: make(chan struct{}), abort: make(chan struct{}),
-		tick: make(chan struct{})}
+		done: make(chan struct{}), closing: make(chan struct{}),
+		abort: make(chan struct{}),
+		tick:  make(chan struct{})}
 }
 
 // enqueue queues a charge. After close it commits the charge at once.
@@ -90,27 +92,20 @@ func (q *chargeQueue) run() {
 	}
 }
 
-// collect gathers charges after first for up to linger, or until the
-// batch is full, then takes whatever else is already queued.
+// collect gathers a batch: after first, it waits linger for more charges
+// (unless a full batch is already waiting) and then takes what has
+// queued, up to max. Charges arriving meanwhile wait in the channel
+// without waking the writer one by one. Close ends the wait at once.
 func (q *chargeQueue) collect(first chargeItem) []chargeItem {
-	batch := []chargeItem{first}
-	if q.linger > 0 {
+	if q.linger > 0 && len(q.in) < q.max-1 {
 		timer := time.NewTimer(q.linger)
-		defer timer.Stop()
-		for len(batch) < q.max {
-			select {
-			case it, ok := <-q.in:
-				if !ok {
-					return batch
-				}
-				batch = append(batch, it)
-			case <-timer.C:
-				return q.drain(batch)
-			}
+		select {
+		case <-timer.C:
+		case <-q.closing:
+			timer.Stop()
 		}
-		return batch
 	}
-	return q.drain(batch)
+	return q.drain([]chargeItem{first})
 }
 
 // drain adds the charges already queued, without waiting, up to max.
@@ -251,6 +246,7 @@ func (q *chargeQueue) close(ctx context.Context) error {
 	if !q.closed {
 		q.closed = true
 		close(q.in)
+		close(q.closing)
 	}
 	q.mu.Unlock()
 	select {

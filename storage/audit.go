@@ -67,14 +67,18 @@ func diffToken(old, new model.Token, all bool) []model.FieldChange {
 	return out
 }
 
-// createChanges lists a new token's configuration.
+// createChanges lists a new token's configuration. An unlimited token
+// shows no quota unless it was given one to keep for later: "quota:
+// $0.00" would read as a token that cannot spend anything.
 func createChanges(t model.Token) []model.FieldChange {
-	return []model.FieldChange{
+	out := []model.FieldChange{
 		{Field: model.FieldName, New: t.Name},
 		{Field: "unlimited", New: yesNo(t.Unlimited)},
-		{Field: model.FieldLimit, New: t.Limit.Format()},
-		{Field: model.FieldModels, New: modelsText(t.Models)},
 	}
+	if !t.Unlimited || t.Limit != 0 {
+		out = append(out, model.FieldChange{Field: model.FieldLimit, New: t.Limit.Format()})
+	}
+	return append(out, model.FieldChange{Field: model.FieldModels, New: modelsText(t.Models)})
 }
 
 // yesNo shows a boolean field in the audit log.
