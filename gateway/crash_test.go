@@ -30,15 +30,11 @@ const (
 	envCrashUpstream = "KEYWARD_GATEWAY_CRASH_UPSTREAM"
 )
 
-// TestMain runs the crash test's child gateway or a benchmark's child
-// server when the test binary is re-executed for one, and the tests
-// otherwise.
+// TestMain runs the crash test's child gateway when the test binary is
+// re-executed for it, and the tests otherwise.
 func TestMain(m *testing.M) {
 	if os.Getenv(envCrashChild) == "1" {
 		os.Exit(crashChild())
-	}
-	if role := os.Getenv(envBenchChild); role != "" {
-		os.Exit(benchChild(role))
 	}
 	os.Exit(m.Run())
 }

@@ -6,29 +6,55 @@ package loadgen
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Result is what one run measured.
+// NewRequest makes request number i.
+type NewRequest func(ctx context.Context, i int) *http.Request
+
+// Options shape one run.
+type Options struct {
+	// Clients is how many clients send at once, each its next request as
+	// soon as its previous answer is read (a closed loop).
+	Clients int
+	// Total is how many requests the run sends.
+	Total int
+	// Ramp spreads the clients' starts evenly over this time; zero starts
+	// them all at once.
+	Ramp time.Duration
+	// First is the number given to the run's first request; the others
+	// follow it.
+	First int
+	// HeldHeader names a response header in which the server says, in
+	// nanoseconds, how long it held the request on purpose (a fake
+	// model's answer time). A request's overhead is its latency minus
+	// that time. Empty: the overhead is the latency.
+	HeldHeader string
+}
+
+// Result is what one run measured, for its successful requests.
 type Result struct {
-	// Latencies of the successful requests, sorted.
-	Latencies []time.Duration
+	Latencies []time.Duration // sorted
+	Overheads []time.Duration // sorted; see Options.HeldHeader
 	Errors    int
 	Elapsed   time.Duration
 }
 
-// Quantile returns the q-quantile (0..1) of the latencies, or 0 when
-// there are none.
-func (r Result) Quantile(q float64) time.Duration {
-	if len(r.Latencies) == 0 {
+// Quantile returns the q-quantile (0..1) of sorted durations by the
+// nearest-rank rule (the smallest value with at least q of them at or
+// below it), or 0 when there are none.
+func Quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	i := int(q * float64(len(r.Latencies)-1))
-	return r.Latencies[min(max(i, 0), len(r.Latencies)-1)]
+	rank := int(math.Ceil(q * float64(len(sorted))))
+	return sorted[min(max(rank, 1), len(sorted))-1]
 }
 
 // PerSecond is the successful requests per second.
@@ -39,68 +65,80 @@ func (r Result) PerSecond() float64 {
 	return float64(len(r.Latencies)) / r.Elapsed.Seconds()
 }
 
-// NewRequest makes a run's request number i (from 0).
-type NewRequest func(ctx context.Context, i int) *http.Request
+// Merge adds another run's result to r.
+func (r Result) Merge(o Result) Result {
+	r.Latencies = append(r.Latencies, o.Latencies...)
+	r.Overheads = append(r.Overheads, o.Overheads...)
+	slices.Sort(r.Latencies)
+	slices.Sort(r.Overheads)
+	r.Errors += o.Errors
+	r.Elapsed += o.Elapsed
+	return r
+}
 
-// Run sends total requests made by newReq from concurrency clients
-// sharing client, reading every answer to its end. The clients start one
-// after another, evenly over ramp (all at once when ramp is zero), as
-// independent users arrive: a burst of every client in the same
-// microsecond is not a load that lasts. A request fails when it errors
-// or answers other than 200. Run stops early when ctx ends.
-func Run(ctx context.Context, client *http.Client, concurrency, total int,
-	ramp time.Duration, newReq NewRequest) Result {
+// Run sends opts.Total requests made by newReq from opts.Clients clients
+// sharing client, reading every answer to its end. A request fails when
+// it errors or answers other than 200. Run stops early when ctx ends.
+func Run(ctx context.Context, client *http.Client, opts Options,
+	newReq NewRequest) Result {
 	var next atomic.Int64
 	var mu sync.Mutex
 	var res Result
 	var wg sync.WaitGroup
 	start := time.Now()
-	n := max(1, concurrency)
+	n := max(1, opts.Clients)
 	for k := range n {
 		wg.Go(func() {
-			if ramp > 0 && k > 0 {
+			if opts.Ramp > 0 && k > 0 {
 				select {
-				case <-time.After(ramp * time.Duration(k) / time.Duration(n)):
+				case <-time.After(opts.Ramp * time.Duration(k) / time.Duration(n)):
 				case <-ctx.Done():
 				}
 			}
-			lat, errs := worker(ctx, client, &next, int64(total), newReq)
+			w := worker(ctx, client, &next, opts, newReq)
 			mu.Lock()
-			res.Latencies = append(res.Latencies, lat...)
-			res.Errors += errs
+			res = res.Merge(w)
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
-	slices.Sort(res.Latencies)
 	return res
 }
 
-// worker sends requests until total have been taken by all workers.
+// worker sends requests until opts.Total have been taken by all workers.
 func worker(ctx context.Context, client *http.Client, next *atomic.Int64,
-	total int64, newReq NewRequest) ([]time.Duration, int) {
-	var lat []time.Duration
-	errs := 0
-	for i := next.Add(1); i <= total && ctx.Err() == nil; i = next.Add(1) {
-		req := newReq(ctx, int(i-1))
+	opts Options, newReq NewRequest) Result {
+	var res Result
+	for i := next.Add(1); i <= int64(opts.Total) && ctx.Err() == nil; i = next.Add(1) {
+		req := newReq(ctx, opts.First+int(i-1))
 		t0 := time.Now()
-		if once(client, req) {
-			lat = append(lat, time.Since(t0))
-		} else {
-			errs++
+		held, ok := once(client, req, opts.HeldHeader)
+		if !ok {
+			res.Errors++
+			continue
 		}
+		lat := time.Since(t0)
+		res.Latencies = append(res.Latencies, lat)
+		res.Overheads = append(res.Overheads, lat-held)
 	}
-	return lat, errs
+	return res
 }
 
-// once sends one request and reads its answer.
-func once(client *http.Client, req *http.Request) bool {
+// once sends one request and reads its answer; held is what the answer's
+// heldHeader says, if any.
+func once(client *http.Client, req *http.Request, heldHeader string) (
+	held time.Duration, ok bool) {
 	resp, err := client.Do(req)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	return err == nil && resp.StatusCode == http.StatusOK
+	if heldHeader != "" {
+		if ns, perr := strconv.ParseInt(resp.Header.Get(heldHeader), 10, 64); perr == nil {
+			held = time.Duration(ns)
+		}
+	}
+	return held, err == nil && resp.StatusCode == http.StatusOK
 }
