@@ -273,13 +273,13 @@ func BenchmarkChargeOneByOne(b *testing.B) {
 }
 
 // benchTokens creates n unlimited tokens.
-func benchTokens(b *testing.B, db *storage.DB, n int) []uint64 {
+func benchTokens(tb testing.TB, db *storage.DB, n int) []uint64 {
 	ids := make([]uint64, n)
 	for i := range ids {
 		tok, err := db.Create("bench", model.Spec{Name: fmt.Sprintf("t%d", i),
 			Unlimited: true})
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		ids[i] = tok.ID
 	}

@@ -39,6 +39,7 @@ type chargeQueue struct {
 	in      chan chargeItem
 	done    chan struct{} // closed when run returns
 	closing chan struct{} // closed by close, with in
+	full    chan struct{} // signalled when a full batch is waiting in in
 	abort   chan struct{} // closed when Close gives up waiting
 	lost    atomic.Int64  // charges dropped after failed commits
 	// commits counts batches committed, for the benchmarks.
@@ -65,8 +66,8 @@ func newChargeQueue(store storage.Store, cache *tokenCache, nudge func(),
 		linger: cfg.ChargeLinger, max: cfg.ChargeBatch,
 		in:   make(chan chargeItem, 4*cfg.ChargeBatch),
 		done: make(chan struct{}), closing: make(chan struct{}),
-		abort: make(chan struct{}),
-		tick:  make(chan struct{})}
+		abort: make(chan struct{}), full: make(chan struct{}, 1),
+		tick: make(chan struct{})}
 }
 
 // enqueue queues a charge. After close it commits the charge at once.
@@ -82,6 +83,12 @@ func (q *chargeQueue) enqueue(it chargeItem) {
 		return
 	}
 	q.in <- it
+	if len(q.in) >= q.max-1 {
+		select { // ends the writer's linger: a batch is full
+		case q.full <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // run commits batches until the queue is closed and empty.
@@ -95,14 +102,20 @@ func (q *chargeQueue) run() {
 // collect gathers a batch: after first, it waits linger for more charges
 // (unless a full batch is already waiting) and then takes what has
 // queued, up to max. Charges arriving meanwhile wait in the channel
-// without waking the writer one by one. Close ends the wait at once.
+// without waking the writer one by one; the one that fills a batch, or
+// Close, ends the wait at once.
 func (q *chargeQueue) collect(first chargeItem) []chargeItem {
+	select { // a signal for a batch already taken
+	case <-q.full:
+	default:
+	}
 	if q.linger > 0 && len(q.in) < q.max-1 {
 		timer := time.NewTimer(q.linger)
+		defer timer.Stop()
 		select {
 		case <-timer.C:
+		case <-q.full:
 		case <-q.closing:
-			timer.Stop()
 		}
 	}
 	return q.drain([]chargeItem{first})

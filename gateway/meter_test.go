@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -446,5 +448,45 @@ func TestCloseFlushes(t *testing.T) {
 	}
 	if !strings.Contains(f.logs.String(), `"msg":"charge lost"`) {
 		t.Error("the lost charge was not logged")
+	}
+}
+
+// TestFullBatchEndsLinger commits a batch as soon as it is full, without
+// waiting out the (hour-long) linger, both when the batch fills during
+// the wait and when it is already full when the writer looks.
+func TestFullBatchEndsLinger(t *testing.T) {
+	db := openStore(t)
+	ids := benchTokens(t, db, 1)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	cfg := withDefaults(Config{Upstream: "http://127.0.0.1:1/v1", Logger: log,
+		ChargeLinger: time.Hour, ChargeBatch: 4})
+	q := newChargeQueue(db, newTokenCache(db, time.Now, log), func() {}, log, cfg)
+	go q.run()
+	defer func() { _ = q.close(context.Background()) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	charge := func() { q.enqueue(chargeItem{tokenID: ids[0], amount: 1000, at: time.Now()}) }
+	// Filled during the wait: the writer has taken the first charge and
+	// (after the pause, all but surely) waits before the other three come.
+	charge()
+	for len(q.in) > 0 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	for range 3 {
+		charge()
+	}
+	if err := q.waitSettled(ctx); err != nil {
+		t.Fatalf("a full batch waited for the linger: %v", err)
+	}
+	// Already full, twice over, when the writer looks.
+	for range 8 {
+		charge()
+	}
+	if err := q.waitSettled(ctx); err != nil {
+		t.Fatalf("two full batches waited for the linger: %v", err)
+	}
+	if c := q.commits.Load(); c != 3 {
+		t.Errorf("%d commits, want 3 full batches", c)
 	}
 }
