@@ -80,6 +80,7 @@ func benchGateway(b *testing.B, upstream string) (string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = logFile.Close() }) // runs last: after the gateway's
 	gw, err := New(db, Config{Upstream: upstream + "/v1",
 		Logger: slog.New(slog.NewJSONHandler(logFile, nil))})
 	if err != nil {
@@ -89,7 +90,6 @@ func benchGateway(b *testing.B, upstream string) (string, string) {
 	b.Cleanup(func() {
 		srv.Close()
 		_ = gw.Close(context.Background())
-		_ = logFile.Close()
 	})
 	return srv.URL, tok.Key
 }

@@ -65,14 +65,16 @@ func (r Result) PerSecond() float64 {
 	return float64(len(r.Latencies)) / r.Elapsed.Seconds()
 }
 
-// Merge adds another run's result to r.
-func (r Result) Merge(o Result) Result {
-	r.Latencies = append(r.Latencies, o.Latencies...)
-	r.Overheads = append(r.Overheads, o.Overheads...)
+// Merge adds other runs' results to r.
+func (r Result) Merge(others ...Result) Result {
+	for _, o := range others {
+		r.Latencies = append(r.Latencies, o.Latencies...)
+		r.Overheads = append(r.Overheads, o.Overheads...)
+		r.Errors += o.Errors
+		r.Elapsed += o.Elapsed
+	}
 	slices.Sort(r.Latencies)
 	slices.Sort(r.Overheads)
-	r.Errors += o.Errors
-	r.Elapsed += o.Elapsed
 	return r
 }
 
@@ -82,11 +84,10 @@ func (r Result) Merge(o Result) Result {
 func Run(ctx context.Context, client *http.Client, opts Options,
 	newReq NewRequest) Result {
 	var next atomic.Int64
-	var mu sync.Mutex
-	var res Result
 	var wg sync.WaitGroup
 	start := time.Now()
 	n := max(1, opts.Clients)
+	parts := make([]Result, n) // merged once all clients are done
 	for k := range n {
 		wg.Go(func() {
 			if opts.Ramp > 0 && k > 0 {
@@ -95,14 +96,13 @@ func Run(ctx context.Context, client *http.Client, opts Options,
 				case <-ctx.Done():
 				}
 			}
-			w := worker(ctx, client, &next, opts, newReq)
-			mu.Lock()
-			res = res.Merge(w)
-			mu.Unlock()
+			parts[k] = worker(ctx, client, &next, opts, newReq)
 		})
 	}
 	wg.Wait()
-	res.Elapsed = time.Since(start)
+	elapsed := time.Since(start)
+	res := Result{}.Merge(parts...)
+	res.Elapsed = elapsed
 	return res
 }
 
